@@ -1,0 +1,36 @@
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from units.models import LearningOutcome, ModelAnswer, Unit
+
+FIXTURE_DIR = settings.BASE_DIR / "fixtures"
+# The order an admin loads them in: readings name the units they belong to.
+FIXTURE_FILES = [
+    FIXTURE_DIR / "unit-f3.json",
+    FIXTURE_DIR / "unit-a-601-2550.json",
+    FIXTURE_DIR / "readings.json",
+]
+
+
+@pytest.fixture
+def content(db):
+    """The real content, loaded from the committed fixtures as an admin would."""
+    call_command("loaddata", *FIXTURE_FILES, verbosity=0)
+
+
+def make_unit(code="U1", *, criteria=3, languages=("ko",), title=None):
+    """A unit with `criteria` criteria (1.1 …) and a model answer per language."""
+    unit = Unit.objects.create(code=code, slug=code.lower(), title=title or f"Unit {code}")
+    outcomes = LearningOutcome.objects.bulk_create(
+        LearningOutcome(
+            unit=unit, code=f"1.{n}", outcome="LO1 Understand", question=f"Question {n}?"
+        )
+        for n in range(1, criteria + 1)
+    )
+    ModelAnswer.objects.bulk_create(
+        ModelAnswer(learning_outcome=outcome, language=language, body=f"Answer **{language}**")
+        for outcome in outcomes
+        for language in languages
+    )
+    return unit

@@ -1,0 +1,192 @@
+import json
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from units.models import LearningOutcome, ModelAnswer, Reading, Unit, UnitIntroduction
+
+from .conftest import FIXTURE_DIR, FIXTURE_FILES
+
+pytestmark = pytest.mark.django_db
+
+CONTENT_MODELS = [Unit, LearningOutcome, ModelAnswer, UnitIntroduction, Reading]
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in CONTENT_MODELS}
+
+
+def write_fixture(tmp_path, objects, name="broken.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(objects, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+UNIT = {"model": "units.unit", "fields": {"code": "Z9", "slug": "z9", "title": "Zed"}}
+CRITERION = {
+    "model": "units.learningoutcome",
+    "fields": {"unit": ["Z9"], "code": "1.1", "outcome": "LO1", "question": "Why?"},
+}
+
+
+def test_the_seed_content_is_all_there(content):
+    assert counts() == {
+        "Unit": 2,
+        "LearningOutcome": 19,
+        "ModelAnswer": 29,
+        "UnitIntroduction": 3,
+        "Reading": 2,
+    }
+    by_language = Counter(ModelAnswer.objects.values_list("language", flat=True))
+    assert by_language == {"sr-Cyrl": 10, "ko": 10, "zh-Hans": 9}
+    assert set(Reading.objects.values_list("language", flat=True)) == {"hr", "hu"}
+    second = Unit.objects.get(ofqual_ref="A/601/2550")
+    assert second.level == 3
+    assert list(second.criteria.values_list("code", flat=True)) == [
+        "4.1", "4.2", "4.3", "5.1", "5.2", "5.3", "6.1", "6.2", "6.3",
+    ]  # fmt: skip
+    assert second.criteria.get(code="4.1").outcome.startswith(
+        "LO4 Understand the purpose of quality standards and timescales"
+    )
+
+
+def test_every_answer_is_under_its_own_criterion_in_its_own_language(content):
+    # Each criterion of F3 has exactly one Serbian and one Korean answer, and the
+    # question in the answer's language carries the same criterion.
+    for criterion in LearningOutcome.objects.filter(unit__code="F3"):
+        assert sorted(criterion.model_answers.values_list("language", flat=True)) == [
+            "ko",
+            "sr-Cyrl",
+        ]
+    teamwork_ko = ModelAnswer.objects.get(
+        learning_outcome__unit__code="F3", learning_outcome__code="3.5", language="ko"
+    )
+    assert "팀워크" in teamwork_ko.question
+    feedback = ModelAnswer.objects.get(learning_outcome__code="6.2", language="zh-Hans")
+    assert "收集和评估" in feedback.question
+    assert "Our organisation has an" in feedback.body  # the English paragraph stays
+
+
+def test_each_criterion_has_an_english_question(content):
+    for criterion in LearningOutcome.objects.all():
+        assert criterion.question.strip().endswith((".", "?")), criterion
+        assert criterion.question.isascii(), criterion
+    assert (
+        LearningOutcome.objects.get(unit__code="F3", code="3.5").question
+        == "Why is effective teamwork important in providing excellent customer service?"
+    )
+
+
+def test_page_furniture_is_left_out(content):
+    bodies = "\n".join(ModelAnswer.objects.values_list("body", flat=True))
+    for furniture in ["тхемана.гр", "themana.gr", "blog.taskrabbit.com", "评论", "相关文章"]:
+        assert furniture not in bodies
+
+
+def test_loading_twice_changes_nothing(content):
+    before = counts()
+    ids = sorted(ModelAnswer.objects.values_list("id", flat=True))
+    call_command("loaddata", *FIXTURE_FILES, verbosity=0)
+    assert counts() == before
+    assert sorted(ModelAnswer.objects.values_list("id", flat=True)) == ids
+
+
+def test_loading_another_unit_leaves_the_first_alone(db):
+    call_command("loaddata", FIXTURE_DIR / "unit-f3.json", verbosity=0)
+    f3_answers = dict(ModelAnswer.objects.values_list("id", "body"))
+    call_command("loaddata", FIXTURE_DIR / "unit-a-601-2550.json", verbosity=0)
+    assert Unit.objects.count() == 2
+    assert {
+        pk: body for pk, body in ModelAnswer.objects.values_list("id", "body") if pk in f3_answers
+    } == f3_answers
+
+
+def test_fixture_pointing_at_a_missing_unit_is_refused_whole(db, tmp_path):
+    # The unit is fine on its own, but the criterion names a unit that is not there.
+    orphan = {**CRITERION, "fields": {**CRITERION["fields"], "unit": ["NOPE"]}}
+    path = write_fixture(tmp_path, [UNIT, CRITERION, orphan])
+    with pytest.raises(Exception, match="NOPE"):
+        call_command("loaddata", path, verbosity=0)
+    assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_readings_without_their_units_are_refused(db):
+    with pytest.raises(Exception, match="does not exist"):
+        call_command("loaddata", FIXTURE_DIR / "readings.json", verbosity=0)
+    assert Reading.objects.count() == 0
+
+
+def test_malformed_fixture_is_refused_whole(db, tmp_path):
+    path = tmp_path / "truncated.json"
+    path.write_text(json.dumps([UNIT, CRITERION])[:-20], encoding="utf-8")
+    with pytest.raises(Exception, match="truncated"):
+        call_command("loaddata", path, verbosity=0)
+    assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_a_second_answer_in_the_same_language_is_refused_whole(db, tmp_path):
+    answer = {
+        "model": "units.modelanswer",
+        "fields": {"learning_outcome": ["Z9", "1.1"], "language": "ko", "body": "하나"},
+    }
+    # Without natural keys the second object is a new row, which the constraint refuses.
+    path = write_fixture(tmp_path, [UNIT, CRITERION, answer, {**answer, "pk": 999}])
+    with pytest.raises(Exception, match="(?i)unique"):
+        call_command("loaddata", path, verbosity=0)
+    assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_check_fixtures_passes_on_every_committed_fixture(db, capsys):
+    call_command("check_fixtures")
+    assert "no problems" in capsys.readouterr().out
+    assert sorted(FIXTURE_DIR.glob("*.json")) == sorted(FIXTURE_FILES)
+    assert counts() == dict.fromkeys(counts(), 0)  # nothing kept
+
+
+def test_check_fixtures_names_the_file_and_the_bad_object(db, tmp_path, capsys):
+    bad_code = {**CRITERION, "fields": {**CRITERION["fields"], "code": "three"}}
+    bad_language = {
+        "model": "units.modelanswer",
+        "fields": {"learning_outcome": ["Z9", "1.1"], "language": "klingon", "body": "x"},
+    }
+    path = write_fixture(tmp_path, [UNIT, CRITERION, bad_language, bad_code])
+    with pytest.raises(CommandError, match="2 problem"):
+        call_command("check_fixtures", str(path))
+    err = capsys.readouterr().err
+    assert f"{path}: units.modelanswer Z9 1.1 klingon: language:" in err
+    assert f"{path}: units.learningoutcome Z9 three: code: A criterion code is" in err
+
+
+def test_check_fixtures_reports_a_missing_reference(db, tmp_path, capsys):
+    path = write_fixture(tmp_path, [{**CRITERION, "fields": {**CRITERION["fields"]}}])
+    with pytest.raises(CommandError):
+        call_command("check_fixtures", str(path))
+    assert "Unit matching query does not exist" in capsys.readouterr().err
+
+
+def test_check_fixtures_reports_unreadable_json(db, tmp_path, capsys):
+    path = tmp_path / "bad.json"
+    path.write_text("[{", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("check_fixtures", str(path))
+    assert f"{path}: cannot be read" in capsys.readouterr().err
+
+
+SEEDS = settings.BASE_DIR.parent / "shared" / "seeds"
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed texts (../shared/seeds) are not here")
+def test_fixtures_are_built_from_the_seeds():
+    script = settings.BASE_DIR / "tools" / "build_fixtures.py"
+    result = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(script), "--check", "--seeds", str(SEEDS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,58 @@
+import pytest
+
+from units.markdown import render_markdown
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](&#106;avascript:alert(1))",
+        "<javascript:alert(1)>",
+        '<img src="x" onerror="alert(1)">',
+        '<svg onload="alert(1)"><circle/></svg>',
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+        '<a href="vbscript:msgbox(1)">x</a>',
+        '<iframe src="https://elsewhere.example"></iframe>',
+        '<meta http-equiv="refresh" content="0;url=https://elsewhere.example">',
+        "<style>body{display:none}</style>",
+        '<form action="https://elsewhere.example"><input name="a"></form>',
+        '<p style="background:url(javascript:alert(1))" onclick="alert(1)">x</p>',
+    ],
+)
+def test_hostile_markdown_is_harmless(source):
+    html = render_markdown(source).lower()
+    for needle in [
+        "<script", "javascript:", "vbscript:", "data:", "onerror", "onload", "onclick",
+        "<svg", "<iframe", "<meta", "<style", "<form", "<input", "<img", "style=",
+    ]:  # fmt: skip
+        assert needle not in html, (source, html)
+
+
+def test_script_content_is_dropped_not_shown():
+    assert "alert" not in render_markdown("<script>alert(1)</script>")
+
+
+def test_markdown_structure_is_kept():
+    html = render_markdown("Intro:\n\n- one\n- two\n\n**bold** and [link](https://example.org)")
+    assert "<ul>" in html and html.count("<li>") == 2
+    assert "<strong>bold</strong>" in html
+    assert 'href="https://example.org"' in html
+    assert 'rel="noopener noreferrer nofollow"' in html
+
+
+def test_ordered_list_keeps_its_start_number():
+    assert '<ol start="5">' in render_markdown("5. fifth\n6. sixth")
+
+
+def test_text_that_looks_like_html_is_escaped_not_dropped():
+    html = render_markdown("Use a < b and 3 > 2 & so on")
+    assert "a &lt; b" in html and "3 &gt; 2" in html
+
+
+def test_cjk_text_round_trips():
+    text = "고객 서비스는 중요합니다. 质量标准和时间表。Српски текст."
+    assert text in render_markdown(text)

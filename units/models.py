@@ -1,0 +1,266 @@
+"""The answer bank's content: units, their criteria, model answers and readings.
+
+Every content model has a natural key so fixtures name what they point at
+(a unit code, a criterion code, a language) instead of carrying database ids.
+"""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Count, Value
+from django.db.models.functions import Cast, StrIndex, Substr
+from django.urls import reverse
+
+from .languages import get_language, language_choices, sort_codes
+
+criterion_code_validator = RegexValidator(
+    r"^[0-9]{1,3}\.[0-9]{1,3}$", "A criterion code is two numbers with a dot, such as 3.10."
+)
+
+
+def language_field(**kwargs) -> models.CharField:
+    return models.CharField(
+        max_length=35,
+        choices=language_choices,
+        help_text="A BCP 47 language tag, such as sr-Cyrl, ko or zh-Hans.",
+        **kwargs,
+    )
+
+
+class UnitQuerySet(models.QuerySet):
+    def with_criteria_count(self):
+        return self.annotate(criteria_count=Count("criteria"))
+
+
+class UnitManager(models.Manager.from_queryset(UnitQuerySet)):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class Unit(models.Model):
+    code = models.CharField(max_length=20, unique=True, help_text="For example F3 or A/601/2550.")
+    slug = models.SlugField(
+        max_length=40, unique=True, help_text="The unit's address: /units/<slug>/"
+    )
+    title = models.CharField(max_length=200)
+    qualification = models.CharField(max_length=200, blank=True)
+    group = models.CharField(
+        max_length=100, blank=True, help_text="For example Group A (mandatory)."
+    )
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
+    credit = models.PositiveSmallIntegerField(null=True, blank=True)
+    ofqual_ref = models.CharField("Ofqual reference", max_length=20, blank=True)
+    description = models.TextField(blank=True)
+
+    objects = UnitManager()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("units:unit", kwargs={"unit": self.slug})
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class LearningOutcomeQuerySet(models.QuerySet):
+    def with_answer_languages(self):
+        """Prefetch just the language of each model answer, for lists of criteria."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "model_answers",
+                queryset=ModelAnswer.objects.only("id", "learning_outcome_id", "language"),
+                to_attr="answer_language_rows",
+            )
+        )
+
+
+class LearningOutcomeManager(models.Manager.from_queryset(LearningOutcomeQuerySet)):
+    def get_by_natural_key(self, unit_code, code):
+        return self.get(unit__code=unit_code, code=code)
+
+
+class LearningOutcome(models.Model):
+    """One assessment criterion of a unit (3.5, 4.1 …) and the outcome it belongs to."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="criteria")
+    code = models.CharField(max_length=10, validators=[criterion_code_validator])
+    outcome = models.CharField(
+        max_length=255,
+        help_text="The learning-outcome heading, e.g. 'LO4 Understand the purpose of …'.",
+    )
+    question = models.TextField(help_text="The criterion in English, as it is assessed.")
+    # Derived by the database from `code`, so that fixtures (which bypass save())
+    # still sort 3.9 before 3.10.
+    major = models.GeneratedField(
+        expression=Cast(Substr("code", 1, StrIndex("code", Value(".")) - 1), models.IntegerField()),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
+    minor = models.GeneratedField(
+        expression=Cast(Substr("code", StrIndex("code", Value(".")) + 1), models.IntegerField()),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
+
+    objects = LearningOutcomeManager()
+
+    class Meta:
+        ordering = ["unit_id", "major", "minor"]
+        verbose_name = "assessment criterion"
+        verbose_name_plural = "assessment criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "code"], name="unique_criterion_code_per_unit")
+        ]
+
+    def __str__(self):
+        return f"{self.unit.code} {self.code}"
+
+    def get_absolute_url(self):
+        return reverse("units:criterion", kwargs={"unit": self.unit.slug, "code": self.code})
+
+    def natural_key(self):
+        return (*self.unit.natural_key(), self.code)
+
+    natural_key.dependencies = ["units.unit"]
+
+    def neighbour_codes(self) -> tuple[str | None, str | None]:
+        """The codes of the criteria before and after this one in its unit."""
+        codes = list(self.unit.criteria.values_list("code", flat=True))
+        index = codes.index(self.code)
+        previous_code = codes[index - 1] if index > 0 else None
+        next_code = codes[index + 1] if index + 1 < len(codes) else None
+        return previous_code, next_code
+
+    @property
+    def answer_languages(self):
+        """Languages of its model answers; needs with_answer_languages()."""
+        return sort_codes(row.language for row in self.answer_language_rows)
+
+
+class ModelAnswerQuerySet(models.QuerySet):
+    def languages_by_unit(self) -> dict[int, list]:
+        pairs = self.values_list("learning_outcome__unit_id", "language").distinct().order_by()
+        codes: dict[int, set[str]] = {}
+        for unit_id, code in pairs:
+            codes.setdefault(unit_id, set()).add(code)
+        return {unit_id: sort_codes(found) for unit_id, found in codes.items()}
+
+
+class ModelAnswerManager(models.Manager.from_queryset(ModelAnswerQuerySet)):
+    def get_by_natural_key(self, unit_code, criterion_code, language):
+        return self.get(
+            learning_outcome__unit__code=unit_code,
+            learning_outcome__code=criterion_code,
+            language=language,
+        )
+
+
+class ModelAnswer(models.Model):
+    """A model answer to one criterion in one language: a guide, not text to copy."""
+
+    learning_outcome = models.ForeignKey(
+        LearningOutcome, on_delete=models.CASCADE, related_name="model_answers"
+    )
+    language = language_field()
+    question = models.TextField(
+        blank=True, help_text="The criterion's question as written in this language."
+    )
+    body = models.TextField(help_text="Markdown.")
+    attribution = models.CharField(max_length=300, blank=True)
+
+    objects = ModelAnswerManager()
+
+    class Meta:
+        ordering = ["learning_outcome_id", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learning_outcome", "language"], name="one_model_answer_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.learning_outcome} [{self.language}]"
+
+    def natural_key(self):
+        return (*self.learning_outcome.natural_key(), self.language)
+
+    natural_key.dependencies = ["units.learningoutcome"]
+
+    @property
+    def language_info(self):
+        return get_language(self.language)
+
+
+class UnitIntroductionManager(models.Manager):
+    def get_by_natural_key(self, unit_code, language):
+        return self.get(unit__code=unit_code, language=language)
+
+
+class UnitIntroduction(models.Model):
+    """The source's introduction to a unit for candidates, in one language."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="introductions")
+    language = language_field()
+    body = models.TextField(help_text="Markdown.")
+    attribution = models.CharField(max_length=300, blank=True)
+
+    objects = UnitIntroductionManager()
+
+    class Meta:
+        ordering = ["unit_id", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "language"], name="one_unit_introduction_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit.code} introduction [{self.language}]"
+
+    def natural_key(self):
+        return (*self.unit.natural_key(), self.language)
+
+    natural_key.dependencies = ["units.unit"]
+
+    @property
+    def language_info(self):
+        return get_language(self.language)
+
+
+class ReadingManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Reading(models.Model):
+    """Background reading for one or more units, such as an article in Croatian."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    language = language_field()
+    title = models.CharField(max_length=200, help_text="In the reading's language.")
+    title_en = models.CharField("English title", max_length=200, blank=True)
+    body = models.TextField(help_text="Markdown.")
+    attribution = models.CharField(max_length=300, blank=True)
+    units = models.ManyToManyField(Unit, related_name="readings", blank=True)
+
+    objects = ReadingManager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("units:reading", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def language_info(self):
+        return get_language(self.language)
