@@ -74,7 +74,7 @@ def test_every_answer_is_under_its_own_criterion_in_its_own_language(content):
 
 def test_each_criterion_has_an_english_question(content):
     for criterion in LearningOutcome.objects.all():
-        assert criterion.question.strip().endswith((".", "?")), criterion
+        assert criterion.question.strip(), criterion
         assert criterion.question.isascii(), criterion
     assert (
         LearningOutcome.objects.get(unit__code="F3", code="3.5").question
@@ -84,7 +84,14 @@ def test_each_criterion_has_an_english_question(content):
 
 def test_page_furniture_is_left_out(content):
     bodies = "\n".join(ModelAnswer.objects.values_list("body", flat=True))
-    for furniture in ["тхемана.гр", "themana.gr", "blog.taskrabbit.com", "评论", "相关文章"]:
+    for furniture in [
+        "тхемана.гр",
+        "themana.gr",
+        "blog.taskrabbit.com",
+        "Livingsta(作者)",
+        "相关文章",
+        "bas soma",
+    ]:
         assert furniture not in bodies
 
 
@@ -110,7 +117,7 @@ def test_fixture_pointing_at_a_missing_unit_is_refused_whole(db, tmp_path):
     # The unit is fine on its own, but the criterion names a unit that is not there.
     orphan = {**CRITERION, "fields": {**CRITERION["fields"], "unit": ["NOPE"]}}
     path = write_fixture(tmp_path, [UNIT, CRITERION, orphan])
-    with pytest.raises(Exception, match="NOPE"):
+    with pytest.raises(Exception, match=r"broken\.json.*LearningOutcome has no unit"):
         call_command("loaddata", path, verbosity=0)
     assert counts() == dict.fromkeys(counts(), 0)
 
@@ -166,7 +173,9 @@ def test_check_fixtures_reports_a_missing_reference(db, tmp_path, capsys):
     path = write_fixture(tmp_path, [{**CRITERION, "fields": {**CRITERION["fields"]}}])
     with pytest.raises(CommandError):
         call_command("check_fixtures", str(path))
-    assert "Unit matching query does not exist" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Unit matching query does not exist" in err
+    assert "['Z9']" in err  # the missing unit is named
 
 
 def test_check_fixtures_reports_unreadable_json(db, tmp_path, capsys):

@@ -87,9 +87,7 @@ class Command(BaseCommand):
         count = 0
         try:
             with path.open(encoding="utf-8") as stream:
-                for deserialized in serializers.deserialize(
-                    "json", stream, handle_forward_references=True
-                ):
+                for deserialized in serializers.deserialize("json", stream):
                     count += 1
                     problems.extend(self._check_object(path, deserialized))
         except FileNotFoundError:

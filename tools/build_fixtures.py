@@ -1,0 +1,472 @@
+"""Build the content fixtures in fixtures/ from the seed texts in shared/seeds/.
+
+    python tools/build_fixtures.py [--seeds DIR] [--out DIR] [--check]
+
+The seeds are copied, not edited: every kept line appears in a fixture exactly as
+the seed writes it. Only whitespace and list markup change ("  • x" becomes "- x",
+lines become Markdown paragraphs). What is left out is page furniture, listed in
+the constants below (see shared/seeds/README.md). If a seed no longer matches
+these rules (a criterion or a furniture line is missing), the build stops with
+an error naming the seed file, rather than writing less than before.
+
+--check builds in memory and exits 1 if a file in --out differs, so a test can
+prove the committed fixtures are what the seeds give.
+"""
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from textwrap import indent
+
+REPO = Path(__file__).resolve().parents[1]
+
+# --- Furniture rules ---------------------------------------------------------------
+# A line is dropped if it equals one of `lines` or starts with one of `prefixes`
+# (prefixes are for long lines). Every rule must match at least once.
+
+F3_SEEDS = {
+    "sr-Cyrl": {
+        "file": "000_14d2caf87c1030a7.txt",
+        "toc": "Преглед садржаја:",  # the table of contents: this line and its "- " lines
+        "intro": "Увод:",  # the label before the introduction for candidates
+        "lines": {
+            # Picture credits (the sites' names, transliterated).
+            "тхемана.гр",
+            "блог.таскраббит.цом",
+            "хомеофсервице.цом",
+            # Section headings between answers, not answer text.
+            "Разумевање корисничке услуге",
+            "Разумевање потреба купаца",
+            "Задовољство купаца",
+            "Шта значи добра корисничка услуга?",
+            "Покажите разумевање корисничке услуге - 2. део",  # title of the link to part 2
+            "Све најбоље!",  # sign-off
+        },
+        "prefixes": (
+            "Ово је први део јединице",  # "This is part 1 …; follow the link below:"
+            "Слиједите доњу везу",  # "Follow the link below to part 2:"
+            "Надам се да вам је ово било од неке помоћи",  # "I hope this helped … comment"
+        ),
+    },
+    "ko": {
+        "file": "001_f88f829b704c4678.txt",
+        "toc": "차례:",
+        "intro": "소개:",
+        "lines": {
+            "themana.gr",
+            "blog.taskrabbit.com",
+            "homeofservice.com",
+            # Section headings between answers.
+            "고객 서비스 이해",
+            "고객 요구 이해",
+            "고객 만족",
+            "좋은 고객 서비스 란 무엇을 의미합니까?",
+            "고객 서비스에 대한 이해 증명-2 부",
+            "모두 제일 좋다!",  # sign-off
+        },
+        "prefixes": (
+            # The part 2 link lines and the closing "I hope this helped".
+            '이것은 "고객 서비스에 대한 이해 시연"단원의 첫 번째 부분',
+            "이 단원의 두 번째 부분을 보려면",
+            "이것이 당신에게 도움이 되었기를 바랍니다.",
+        ),
+    },
+}
+
+ZH_SEED = {
+    "file": "002_ef8505fd1acefe3b.txt",
+    # The closing "Thank you." Everything from here on (disclaimer, reader
+    # comments, related articles) is not answer text.
+    "end": "谢谢你。",
+    "lines": {
+        # Header labels ("Updated:", "Author:").
+        "更新日期:",
+        "作者:",
+        "向内部客户提供、监控和评估客户服务:第二部分",  # title
+        "提供监控和评估 - 客户服务对内客户端 -  II",  # title again, machine-translated
+        "为内部客户提供、监控和评估客户服务-第一部分",  # title of the link to part 1
+    },
+    "prefixes": (
+        "利文斯塔分享了她",  # author bio line; gives the attribution below
+        "关于本单元的第一部分问题",  # "For part 1 of this unit, follow the link below:"
+        "我希望这对你有帮助。",  # "I hope this helped … contact me" sign-off
+    ),
+}
+
+# Two criteria in the Chinese seed are not numbered (seeds README).
+ZH_UNNUMBERED = {
+    "解释如何与内部客户建立和满足质量标准和时间表": "4.3",
+    "描述收集和评估客户反馈的技术": "6.2",
+}
+
+HR_SEED = {
+    "file": "003_e1c2b9ba192a2705.txt",
+    "title": "Standardi i postupci korisničke službe",
+    "lines": {"Sadržaj:"},  # an empty table of contents
+    "author": "Anonim",
+    "headings": ["Poštovanje", "pravovremenost", "Postavite realistična očekivanja"],
+}
+
+HU_SEED = {
+    "file": "004_84cadca9dc633fc3.txt",
+    "credit": "Kivonat cikk Lance Betancourt",  # "Article summary: Lance Betancourt"
+    "lines": {"Téma: Management"},  # the site's topic tag
+    "principles": 5,  # the source numbers its fifth principle "1."; we number by position
+}
+
+# --- Units, criteria and attributions ------------------------------------------------
+
+F3_UNIT = {
+    "code": "F3",
+    "slug": "f3",
+    "title": "Demonstrate understanding of customer service",
+    "qualification": "Customer Service NVQ",
+    "group": "Group A (mandatory)",
+    "level": None,
+    "credit": None,
+    "ofqual_ref": "",
+    "description": (
+        "The understanding of customer service that a customer service role needs: meeting "
+        "customer expectations, financial and other resource constraints, the organisation's "
+        "service chain, teamwork, best value and competitive advantage, excellent service "
+        "despite the organisation's limits, different customer behaviours and personalities, "
+        "and effective communication."
+    ),
+}
+# The seeds do not give the outcome's wording, so none is invented.
+F3_OUTCOME = "Learning outcome 3"
+F3_QUESTIONS = {
+    "3.1": "How does your organisation's service offer meet customer expectations?",
+    "3.2": "How is your organisation's service offer affected by financial and other "
+    "resource constraints?",
+    "3.3": "What impact could your organisation's service offer have on different people "
+    "in the service chain?",
+    "3.4": "How do customers form their expectations of services and products?",
+    "3.5": "Why is effective teamwork important in providing excellent customer service?",
+    "3.6": "How does customer service contribute to best value in the public sector?",
+    "3.7": "How can customer service give a commercial organisation a competitive advantage?",
+    "3.8": "Why does your organisation limit its customer service offer, balancing customer "
+    "satisfaction with the organisation's goals?",
+    "3.9": "How do you deal with different customer behaviours and personalities to achieve "
+    "customer satisfaction? Give at least two examples.",
+    "3.10": "Why is effective communication important in providing excellent customer service?",
+}
+F3_ATTRIBUTION = (
+    "Translation of a public NVQ study guide for unit F3, part 1 (author not named in the source)"
+)
+
+A2550_UNIT = {
+    "code": "A/601/2550",
+    "slug": "a-601-2550",
+    "title": "Deliver, monitor and evaluate customer service to internal customers",
+    # The seed's introduction names the qualification: "NVQ业务和管理".
+    "qualification": "NVQ in Business and Management",
+    "group": "",
+    "level": 3,
+    "credit": None,
+    "ofqual_ref": "A/601/2550",
+    "description": (
+        "Delivering, monitoring and evaluating customer service to internal customers: "
+        "quality standards and timescales, dealing with internal customers' problems and "
+        "complaints procedures, monitoring customer satisfaction and feedback, and continuous "
+        "improvement."
+    ),
+}
+A2550_OUTCOMES = {
+    "4": "LO4 Understand the purpose of quality standards and timescales for delivering "
+    "customer service",
+    "5": "LO5 Understand how to deal with internal customer service problems",
+    "6": "LO6 Understand how to monitor and evaluate internal customer service",
+}
+# English wording of the Chinese headings, in the NVQ register.
+A2550_QUESTIONS = {
+    "4.1": "Identify the quality standards of your own organisation and of your own work",
+    "4.2": "Explain the value of agreed quality standards and timescales",
+    "4.3": "Explain how to set and meet quality standards and timescales with internal customers",
+    "5.1": "Describe the types of problems that internal customers may have",
+    "5.2": "Explain methods of dealing with problems",
+    "5.3": "Explain the purpose and value of a complaints procedure, where applicable",
+    "6.1": "Explain the purpose and benefits of monitoring internal customer satisfaction "
+    "and how to do so",
+    "6.2": "Describe techniques for collecting and evaluating customer feedback",
+    "6.3": "Explain the benefits of continuous improvement",
+}
+ZH_ATTRIBUTION = "利文斯塔 (Livingsta), author of the public NVQ study guide for this unit, part 2"
+
+READING_UNITS = [["F3"], ["A/601/2550"]]
+HR_READING = {
+    "slug": "customer-service-standards-and-procedures",
+    "title_en": "Customer service standards and procedures",
+    "attribution": "Anonim (anonymous author)",
+}
+HU_READING = {
+    "slug": "five-principles-of-quality-service",
+    "title_en": "Five principles of quality service",
+    "attribution": "Article summary credited to Lance Betancourt "
+    "(in the source: “Kivonat cikk Lance Betancourt”)",
+}
+
+HEADING = re.compile(r"^(\d+\.\d+) ?(\S.*)$")  # "3.1 Question" or "4.1Question"
+NUMBERED = re.compile(r"^\d+\. ")  # a numbered list item
+BULLET = "• "
+
+
+class SeedError(Exception):
+    pass
+
+
+# --- Reading the seeds ---------------------------------------------------------------
+
+
+def read_lines(seeds: Path, name: str) -> list[str]:
+    return (seeds / name).read_text(encoding="utf-8").splitlines()
+
+
+def drop_furniture(lines: list[str], rules: dict, name: str) -> list[str]:
+    """The lines without furniture and blank lines; fails on a rule that matched nothing."""
+    exact, prefixes = rules.get("lines", set()), rules.get("prefixes", ())
+    used, kept = set(), []
+    for line in lines:
+        text = line.strip()
+        rule = text if text in exact else next((p for p in prefixes if text.startswith(p)), None)
+        if rule is not None:
+            used.add(rule)
+        elif text:
+            kept.append(line)
+    missing = (set(exact) | set(prefixes)) - used
+    if missing:
+        raise SeedError(f"{name}: furniture rules matched no line: {sorted(missing)}")
+    return kept
+
+
+def take(lines: list[str], expected: str, name: str) -> list[str]:
+    """The lines after the first line, which must be `expected`."""
+    if not lines or lines[0].strip() != expected:
+        raise SeedError(f"{name}: expected the line {expected!r} here")
+    return lines[1:]
+
+
+def split_criteria(lines, codes, name, unnumbered=None):
+    """(lines before the first criterion, {code: (question, lines)}), for exactly `codes`."""
+    unnumbered = unnumbered or {}
+    preamble, answers, current = [], {}, None
+    for line in lines:
+        text = line.strip()
+        match = HEADING.match(text)
+        if match and match.group(1) in codes:
+            code, question = match.groups()
+        elif text in unnumbered:
+            code, question = unnumbered[text], text
+        else:
+            (answers[current][1] if current else preamble).append(line)
+            continue
+        if code in answers:
+            raise SeedError(f"{name}: criterion {code} appears twice")
+        answers[code], current = (question, []), code
+    for code in codes:
+        if code not in answers:
+            raise SeedError(f"{name}: criterion {code} not found")
+        if not answers[code][1]:
+            raise SeedError(f"{name}: criterion {code} has no answer text")
+    return preamble, answers
+
+
+def markdown(lines: list[str]) -> str:
+    """Each line a paragraph; runs of "  • " lines a "- " list."""
+    blocks: list[str] = []
+    previous_bullet = False
+    for line in lines:
+        text = line.strip()
+        bullet = text.startswith(BULLET)
+        if bullet:
+            text = "- " + text.removeprefix(BULLET).strip()
+        if bullet and previous_bullet:
+            blocks[-1] += "\n" + text
+        else:
+            blocks.append(text)
+        previous_bullet = bullet
+    return "\n\n".join(blocks)
+
+
+# --- Building the fixtures -----------------------------------------------------------
+
+
+def sort_key(code: str) -> tuple[int, int]:
+    major, minor = code.split(".")
+    return int(major), int(minor)
+
+
+def criteria_objects(unit: str, questions: dict, outcome) -> list[dict]:
+    return [
+        {
+            "model": "units.learningoutcome",
+            "fields": {
+                "unit": [unit],
+                "code": code,
+                "outcome": outcome(code),
+                "question": questions[code],
+            },
+        }
+        for code in sorted(questions, key=sort_key)
+    ]
+
+
+def answer_objects(unit, language, answers, attribution) -> list[dict]:
+    return [
+        {
+            "model": "units.modelanswer",
+            "fields": {
+                "learning_outcome": [unit, code],
+                "language": language,
+                "question": answers[code][0],
+                "body": markdown(answers[code][1]),
+                "attribution": attribution,
+            },
+        }
+        for code in sorted(answers, key=sort_key)
+    ]
+
+
+def introduction_object(unit, language, lines, attribution) -> dict:
+    return {
+        "model": "units.unitintroduction",
+        "fields": {
+            "unit": [unit],
+            "language": language,
+            "body": markdown(lines),
+            "attribution": attribution,
+        },
+    }
+
+
+def build_f3(seeds: Path) -> list[dict]:
+    answers, intros = [], []
+    for language, rules in F3_SEEDS.items():
+        name = rules["file"]
+        lines = take(read_lines(seeds, name), rules["toc"], name)
+        while lines and lines[0].startswith("- "):  # the table of contents' entries
+            lines = lines[1:]
+        lines = take(drop_furniture(lines, rules, name), rules["intro"], name)
+        intro, found = split_criteria(lines, list(F3_QUESTIONS), name)
+        answers += answer_objects("F3", language, found, F3_ATTRIBUTION)
+        intros.append(introduction_object("F3", language, intro, F3_ATTRIBUTION))
+    criteria = criteria_objects("F3", F3_QUESTIONS, lambda code: F3_OUTCOME)
+    return [{"model": "units.unit", "fields": F3_UNIT}, *criteria, *answers, *intros]
+
+
+def build_a2550(seeds: Path) -> list[dict]:
+    name = ZH_SEED["file"]
+    lines = read_lines(seeds, name)
+    if ZH_SEED["end"] not in lines:
+        raise SeedError(f"{name}: closing line {ZH_SEED['end']!r} not found")
+    lines = drop_furniture(lines[: lines.index(ZH_SEED["end"])], ZH_SEED, name)
+    intro, found = split_criteria(lines, list(A2550_QUESTIONS), name, ZH_UNNUMBERED)
+    code = A2550_UNIT["code"]
+    return [
+        {"model": "units.unit", "fields": A2550_UNIT},
+        *criteria_objects(code, A2550_QUESTIONS, lambda c: A2550_OUTCOMES[c.split(".")[0]]),
+        *answer_objects(code, "zh-Hans", found, ZH_ATTRIBUTION),
+        introduction_object(code, "zh-Hans", intro, ZH_ATTRIBUTION),
+    ]
+
+
+def reading_object(language: str, title: str, body: str, meta: dict) -> dict:
+    return {
+        "model": "units.reading",
+        "fields": {
+            "slug": meta["slug"],
+            "language": language,
+            "title": title,
+            "title_en": meta["title_en"],
+            "body": body,
+            "attribution": meta["attribution"],
+            "units": READING_UNITS,
+        },
+    }
+
+
+def build_hr(seeds: Path) -> dict:
+    name = HR_SEED["file"]
+    lines = take(drop_furniture(read_lines(seeds, name), HR_SEED, name), HR_SEED["title"], name)
+    lines = take(lines, HR_SEED["author"], name)
+    texts = [line.strip() for line in lines]
+    for heading in HR_SEED["headings"]:  # section headings, kept as Markdown headings
+        if heading not in texts:
+            raise SeedError(f"{name}: heading {heading!r} not found")
+    blocks = [f"## {t}" if t in HR_SEED["headings"] else t for t in texts]
+    return reading_object("hr", HR_SEED["title"], "\n\n".join(blocks), HR_READING)
+
+
+def build_hu(seeds: Path) -> dict:
+    """An intro paragraph, then the principles as an ordered list. What comes between
+    two principles (the sub-bullets and the "Először is / Másodszor / Harmadszor"
+    paragraphs of principle 4) is indented under the one before, so the list goes on."""
+    name = HU_SEED["file"]
+    lines = drop_furniture(read_lines(seeds, name), HU_SEED, name)
+    title = lines[0].strip()
+    lines = take(take(lines[1:], title, name), HU_SEED["credit"], name)  # title repeated
+    intro: list[str] = []
+    principles: list[tuple[str, list[str]]] = []
+    for line in lines:
+        text = line.strip()
+        if NUMBERED.match(text):
+            principles.append((NUMBERED.sub("", text), []))
+        elif principles:
+            principles[-1][1].append(line)
+        else:
+            intro.append(line)
+    if len(principles) != HU_SEED["principles"]:
+        raise SeedError(f"{name}: expected {HU_SEED['principles']} principles")
+    blocks = [markdown(intro)]
+    for number, (text, rest) in enumerate(principles, start=1):
+        blocks.append(
+            f"{number}. {text}" + ("\n\n" + indent(markdown(rest), "    ") if rest else "")
+        )
+    return reading_object("hu", title, "\n\n".join(blocks), HU_READING)
+
+
+def build(seeds: Path) -> dict[str, str]:
+    """{file name: JSON text} for every fixture."""
+    fixtures = {
+        "unit-f3.json": build_f3(seeds),
+        "unit-a-601-2550.json": build_a2550(seeds),
+        "readings.json": [build_hr(seeds), build_hu(seeds)],
+    }
+    return {
+        name: json.dumps(objects, ensure_ascii=False, indent=2) + "\n"
+        for name, objects in fixtures.items()
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=Path, default=REPO.parent / "shared" / "seeds")
+    parser.add_argument("--out", type=Path, default=REPO / "fixtures")
+    parser.add_argument("--check", action="store_true", help="compare, do not write")
+    args = parser.parse_args(argv)
+    built = build(args.seeds)
+    if args.check:
+        stale = [
+            name
+            for name, text in built.items()
+            if not (args.out / name).exists()
+            or (args.out / name).read_text(encoding="utf-8") != text
+        ]
+        if stale:
+            sys.stderr.write(
+                f"Fixtures out of date: {', '.join(stale)}. Run python tools/build_fixtures.py\n"
+            )
+            return 1
+        sys.stdout.write(f"Fixtures up to date: {', '.join(built)}\n")
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in built.items():
+        (args.out / name).write_text(text, encoding="utf-8")
+        sys.stdout.write(f"wrote {args.out / name}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
