@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "units.context_processors.roles",
             ],
         },
     },
@@ -136,6 +137,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "NVQ Answer Bank <noreply@localhost>")
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "units:home"
+LOGOUT_REDIRECT_URL = "units:home"
+# Autosave answers a refused CSRF check with JSON it can act on.
+CSRF_FAILURE_VIEW = "nvqbank.views.csrf_failure"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

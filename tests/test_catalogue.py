@@ -55,7 +55,9 @@ def test_criterion_page_shows_the_model_answer_in_each_seed_language(
     assert response.status_code == 200
     criterion = LearningOutcome.objects.get(unit__slug=unit, code=code)
     assert criterion.question in html
-    article = re.search(r'<article class="card" lang="([^"]+)"[^>]*>(.*?)</article>', html, re.S)
+    article = re.search(
+        r'<article class="card model-answer" lang="([^"]+)"[^>]*>(.*?)</article>', html, re.S
+    )
     assert article.group(1) == language
     assert sample in article.group(2)
     assert response.cookies["answer_language"].value == language
@@ -71,13 +73,13 @@ def test_language_switcher_names_each_language_in_itself(client, content):
 def test_chosen_language_is_remembered(client, content):
     client.get(criterion_url("f3", "3.1", lang="ko"))
     html = client.get(criterion_url("f3", "3.2")).content.decode()
-    assert '<article class="card" lang="ko"' in html
+    assert '<article class="card model-answer" lang="ko"' in html
 
 
 def test_missing_language_says_so_and_falls_back(client, content):
     html = client.get(criterion_url("a-601-2550", "4.1", lang="ko")).content.decode()
     assert "no model answer in Korean" in html
-    assert '<article class="card" lang="zh-Hans"' in html
+    assert '<article class="card model-answer" lang="zh-Hans"' in html
 
 
 def test_unknown_language_is_ignored_and_not_remembered(client, content):
@@ -119,7 +121,10 @@ def test_model_answer_markdown_is_sanitised_on_the_page(client, db):
         body='<script>alert(1)</script>[x](javascript:alert(1)) <img src=x onerror="alert(1)">'
     )
     html = client.get(criterion_url("h1", "1.1")).content.decode()
-    assert "alert(1)" not in html.split('<article class="card"', 1)[1].split("</article>")[0]
+    assert (
+        "alert(1)"
+        not in html.split('<article class="card model-answer"', 1)[1].split("</article>")[0]
+    )
 
 
 def build(n):

@@ -1,17 +1,24 @@
 from django.urls import path, register_converter
 
 from .converters import CriterionCodeConverter
-from .views import catalogue
+from .views import catalogue, drafting, progress
 
 register_converter(CriterionCodeConverter, "criterion")
 
 app_name = "units"
 
+CRITERION = "units/<slug:unit>/criteria/<criterion:code>/"
+
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("units/<slug:unit>/", catalogue.unit_detail, name="unit"),
-    path(
-        "units/<slug:unit>/criteria/<criterion:code>/", catalogue.criterion_detail, name="criterion"
-    ),
+    path(CRITERION, catalogue.criterion_detail, name="criterion"),
+    path(f"{CRITERION}model-answer/", catalogue.model_answer_fragment, name="model_answer"),
+    path(f"{CRITERION}write/", drafting.write, name="write"),
+    path(f"{CRITERION}write/save/", drafting.save, name="save"),
+    path(f"{CRITERION}write/submit/", drafting.submit, name="submit"),
+    path("answers/<int:pk>/revisions/", drafting.revisions, name="revisions"),
+    path("answers/preview/", drafting.preview, name="preview"),
+    path("progress/", progress.progress, name="progress"),
     path("readings/<slug:slug>/", catalogue.reading_detail, name="reading"),
 ]

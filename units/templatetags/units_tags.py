@@ -2,6 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from units.markdown import render_markdown
+from units.text import count_words
 
 register = template.Library()
 
@@ -10,3 +11,8 @@ register = template.Library()
 def markdown_filter(text: str) -> str:
     # Safe because render_markdown sanitises its output with an allowlist.
     return mark_safe(render_markdown(text))  # noqa: S308
+
+
+@register.filter(name="word_count")
+def word_count_filter(text: str) -> int:
+    return count_words(text or "")

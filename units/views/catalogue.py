@@ -3,23 +3,11 @@
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from ..languages import get_language, pick_language, sort_codes
-from ..models import LearningOutcome, ModelAnswer, Reading, Unit
-
-# The reader's chosen model-answer language, kept for a year.
-LANGUAGE_COOKIE = "answer_language"
-LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
-
-
-def _wanted_language(request) -> str | None:
-    return request.GET.get("lang") or request.COOKIES.get(LANGUAGE_COOKIE)
-
-
-def _remember_language(request, response):
-    requested = request.GET.get("lang")
-    if get_language(requested):
-        response.set_cookie(LANGUAGE_COOKIE, requested, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax")
-    return response
+from ..access import get_criterion, is_candidate
+from ..languages import pick_language
+from ..models import Answer, ModelAnswer, Reading, Unit
+from ..progress import attach_progress
+from .common import model_answer_context, remember_language, wanted_language
 
 
 @require_safe
@@ -28,19 +16,33 @@ def home(request):
     languages = ModelAnswer.objects.languages_by_unit()
     for unit in units:
         unit.answer_languages = languages.get(unit.pk, [])
-    readings = Reading.objects.all()
-    return render(request, "units/home.html", {"units": units, "readings": readings})
+    show_progress = is_candidate(request.user)
+    if show_progress:
+        attach_progress(request.user, units)
+    context = {"units": units, "readings": Reading.objects.all(), "show_progress": show_progress}
+    return render(request, "units/home.html", context)
 
 
 @require_safe
 def unit_detail(request, unit):
     unit = get_object_or_404(Unit, slug=unit)
-    criteria = unit.criteria.with_answer_languages()
+    criteria = list(unit.criteria.with_answer_languages())
     introductions = list(unit.introductions.all())
-    chosen = pick_language([intro.language for intro in introductions], _wanted_language(request))
+    chosen = pick_language([intro.language for intro in introductions], wanted_language(request))
+    if is_candidate(request.user):
+        statuses = dict(
+            Answer.objects.for_candidate(request.user)
+            .filter(learning_outcome__unit=unit)
+            .values_list("learning_outcome_id", "status")
+        )
+        for criterion in criteria:
+            criterion.my_status = Answer.Status(
+                statuses.get(criterion.pk, Answer.Status.NOT_STARTED)
+            )
     context = {
         "unit": unit,
         "criteria": criteria,
+        "show_progress": is_candidate(request.user),
         "introduction": next((i for i in introductions if i.language == chosen), None),
         "other_introductions": [i for i in introductions if i.language != chosen],
         "readings": unit.readings.all(),
@@ -50,24 +52,28 @@ def unit_detail(request, unit):
 
 @require_safe
 def criterion_detail(request, unit, code):
-    criterion = get_object_or_404(
-        LearningOutcome.objects.select_related("unit"), unit__slug=unit, code=code
-    )
-    answers = {answer.language: answer for answer in criterion.model_answers.all()}
-    wanted = _wanted_language(request)
-    chosen = pick_language(list(answers), wanted)
+    criterion = get_criterion(unit, code)
     previous_code, next_code = criterion.neighbour_codes()
     context = {
         "unit": criterion.unit,
         "criterion": criterion,
-        "answer": answers.get(chosen),
-        "languages": sort_codes(answers),
-        "missing_language": get_language(wanted) if wanted and wanted not in answers else None,
         "previous_code": previous_code,
         "next_code": next_code,
+        "can_write": is_candidate(request.user),
+        **model_answer_context(request, criterion),
     }
     response = render(request, "units/criterion_detail.html", context)
-    return _remember_language(request, response)
+    return remember_language(request, response)
+
+
+@require_safe
+def model_answer_fragment(request, unit, code):
+    """Just the model answer panel, so the drafting page can switch language in place."""
+    criterion = get_criterion(unit, code)
+    context = {"unit": criterion.unit, "criterion": criterion}
+    context.update(model_answer_context(request, criterion))
+    response = render(request, "units/_model_answer.html", context)
+    return remember_language(request, response)
 
 
 @require_safe

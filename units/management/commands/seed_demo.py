@@ -2,10 +2,52 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from units import services
+from units.models import Answer, Assignment, LearningOutcome
+from units.roles import ADMIN, ASSESSOR, CANDIDATE
+
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published in the README, demo only
+
+PEOPLE = [
+    # username, first name, last name, role
+    ("admin", "Ada", "Admin", ADMIN),
+    ("amara", "Amara", "Okafor", ASSESSOR),
+    ("ben", "Ben", "Hughes", ASSESSOR),
+    ("mina", "Mina", "Park", CANDIDATE),
+    ("jelena", "Jelena", "Petrović", CANDIDATE),
+    ("wei", "Wei", "Zhang", CANDIDATE),
+]
+ASSIGNMENTS = [("mina", "amara"), ("jelena", "amara"), ("jelena", "ben"), ("wei", "ben")]
+
+# Mina's answers in F3, one in each state, so every screen has something to show.
+MINA_ANSWERS = {
+    "3.1": (
+        "accepted",
+        "Our organisation works with partners such as the police, the fire service and "
+        "the health service to understand what residents need. We ask people what they "
+        "expect, involve them in decisions and check our services against that.",
+    ),
+    "3.2": (
+        "needs_revision",
+        "Money is limited, so we cannot offer everything. We have fewer staff, which "
+        "means longer waits.",
+    ),
+    "3.3": (
+        "submitted",
+        "The service chain includes managers, social workers, clients and their families. "
+        "When one link fails, for example a carer falls ill, everyone after them is "
+        "affected, so we plan cover and keep families informed.",
+    ),
+    "3.4": (
+        "draft",
+        "Customers form expectations from what they have seen before, from other "
+        "organisations, from what friends tell them and",
+    ),
+}
 
 
 class Command(BaseCommand):
@@ -21,14 +63,42 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with published passwords; it runs only with "
                 "DEBUG on, or with --force."
             )
-        User = get_user_model()
-        admin, created = User.objects.get_or_create(
-            username="admin",
-            defaults={"email": "admin@example.com", "first_name": "Ada", "last_name": "Admin"},
-        )
-        admin.is_staff = admin.is_superuser = admin.is_active = True
-        admin.set_password(DEMO_PASSWORD)
-        admin.save()
-        self.stdout.write(
-            f"{'Created' if created else 'Updated'} admin (password {DEMO_PASSWORD})."
-        )
+        users = {person[0]: self._person(*person) for person in PEOPLE}
+        for candidate, assessor in ASSIGNMENTS:
+            Assignment.objects.get_or_create(candidate=users[candidate], assessor=users[assessor])
+        self._mina_answers(users["mina"], users["amara"])
+        self.stdout.write(f"Demo accounts ready: {', '.join(users)} (password {DEMO_PASSWORD}).")
+
+    def _person(self, username, first_name, last_name, role):
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        user.first_name, user.last_name = first_name, last_name
+        user.email = f"{username}@example.com"
+        user.is_active = True
+        user.is_staff = user.is_superuser = role == ADMIN
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+        return user
+
+    def _mina_answers(self, mina, assessor):
+        if Answer.objects.for_candidate(mina).exists():
+            return  # already seeded (or used): leave the candidate's work alone
+        criteria = {
+            c.code: c
+            for c in LearningOutcome.objects.filter(unit__code="F3", code__in=MINA_ANSWERS)
+        }
+        if len(criteria) < len(MINA_ANSWERS):
+            self.stdout.write("Unit F3 is not loaded: the demo answers were skipped.")
+            return
+        for code, (state, text) in MINA_ANSWERS.items():
+            criterion = criteria[code]
+            if state == "draft":
+                services.draft_save(candidate=mina, criterion=criterion, text=text, base_version=0)
+                continue
+            revision = services.draft_submit(
+                candidate=mina, criterion=criterion, text=text, base_version=0, declaration=True
+            )
+            if state == "accepted":
+                services.answer_accept(answer=revision.answer, assessor=assessor)
+            elif state == "needs_revision":
+                services.answer_return(answer=revision.answer, assessor=assessor)

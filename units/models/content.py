@@ -10,7 +10,7 @@ from django.db.models import Count, Value
 from django.db.models.functions import Cast, StrIndex, Substr
 from django.urls import reverse
 
-from .languages import get_language, language_choices, sort_codes
+from ..languages import get_language, language_choices, sort_codes
 
 criterion_code_validator = RegexValidator(
     r"^[0-9]{1,3}\.[0-9]{1,3}$", "A criterion code is two numbers with a dot, such as 3.10."

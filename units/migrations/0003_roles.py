@@ -1,0 +1,35 @@
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+from units.roles import ROLE_PERMISSIONS
+
+
+def create_roles(apps, schema_editor):
+    # Permissions are normally created after all migrations have run; make
+    # sure they exist now so the groups can be given them.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, wanted in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codename in wanted:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("units", "0002_work"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]
