@@ -34,3 +34,39 @@ def make_unit(code="U1", *, criteria=3, languages=("ko",), title=None):
         for language in languages
     )
     return unit
+
+
+def make_user(username, role=None, **extra):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-" + username, email=f"{username}@example.com", **extra
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def people(db):
+    """Alice and Bob are candidates; Carol assesses Alice; Dave assesses no one here."""
+    from units.models import Assignment
+    from units.roles import ASSESSOR, CANDIDATE
+
+    alice = make_user("alice", CANDIDATE)
+    bob = make_user("bob", CANDIDATE)
+    carol = make_user("carol", ASSESSOR)
+    dave = make_user("dave", ASSESSOR)
+    admin = make_user("root", is_staff=True, is_superuser=True)
+    Assignment.objects.create(candidate=alice, assessor=carol)
+    return {"alice": alice, "bob": bob, "carol": carol, "dave": dave, "admin": admin}
+
+
+@pytest.fixture
+def criterion(db):
+    unit = make_unit("T1", criteria=12, languages=("ko", "zh-Hans"))
+    return unit.criteria.get(code="1.5")
+
+
+JSON = {"HTTP_ACCEPT": "application/json"}

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from units.models import Answer, Assignment, Revision
+
 
 def import_settings(**env):
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
@@ -52,11 +54,31 @@ def test_seed_demo_is_refused_without_debug_or_force():
     assert not get_user_model().objects.exists()
 
 
-@pytest.mark.django_db
-def test_seed_demo_is_idempotent(client):
+def demo_state():
+    users = {
+        user.username: sorted(user.groups.values_list("name", flat=True))
+        for user in get_user_model().objects.all()
+    }
+    answers = sorted(
+        Answer.objects.values_list("candidate__username", "learning_outcome__code", "status")
+    )
+    return users, answers, Assignment.objects.count(), Revision.objects.count()
+
+
+def test_seed_demo_is_idempotent(client, content):
     call_command("seed_demo", "--force", verbosity=0)
+    first = demo_state()
     call_command("seed_demo", "--force", verbosity=0)
-    admin = get_user_model().objects.get(username="admin")
-    assert admin.is_superuser and admin.is_staff
-    assert get_user_model().objects.count() == 1
-    assert client.login(username="admin", password="demo-pass-2026")
+    assert demo_state() == first
+    users, answers, assignments, revisions = first
+    assert users == {
+        "admin": ["Admin"], "amara": ["Assessor"], "ben": ["Assessor"],
+        "mina": ["Candidate"], "jelena": ["Candidate"], "wei": ["Candidate"],
+    }  # fmt: skip
+    assert {status for _, _, status in answers} == {
+        "draft", "submitted", "needs_revision", "accepted",
+    }  # fmt: skip
+    assert assignments == 4 and revisions == 3
+    assert get_user_model().objects.get(username="admin").is_superuser
+    for username in users:
+        assert client.login(username=username, password="demo-pass-2026")
