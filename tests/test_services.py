@@ -166,3 +166,12 @@ def test_concurrent_saves_from_one_version_let_exactly_one_win(people, criterion
     stored = Answer.objects.get(pk=answer.pk)
     assert (stored.text, stored.version) == (winners[0], 2)
     assert all(loser.current.text in {winners[0], "v1"} for loser in losers)
+
+
+def test_a_retried_save_whose_first_attempt_landed_is_not_a_conflict(people, criterion):
+    alice = people["alice"]
+    services.draft_save(candidate=alice, criterion=criterion, text="Same words.", base_version=0)
+    again = services.draft_save(
+        candidate=alice, criterion=criterion, text="Same words.", base_version=0
+    )
+    assert (again.text, again.version) == ("Same words.", 1)

@@ -84,6 +84,10 @@ def draft_save(*, candidate, criterion: LearningOutcome, text: str, base_version
             current = answers.first()
     if current is not None and not current.is_editable:
         raise TransitionNotAllowed(_locked_message(current))
+    if current is not None and current.text == text:
+        # The same text is already there: a retry whose first attempt landed
+        # (its response was lost), or the same words from another tab.
+        return current
     raise StaleVersion(current)
 
 

@@ -126,6 +126,11 @@
         signinBox.hidden = true;
         if (textarea.value === text) dropLocal();
         setStatus("Saved " + data.saved_at_display, "saved");
+        const badge = document.querySelector("#answer-status .status-not_started");
+        if (badge) {
+          badge.className = "badge status status-draft";
+          badge.textContent = "Draft";
+        }
       } else if (response.status === 401 || (response.status === 403 && data.error === "csrf")) {
         blockedBy = "signin";
         signinBox.querySelector("[data-slot=signin-message]").textContent = data.message;

@@ -114,7 +114,7 @@ def save(request, unit, code):
 def submit(request, unit, code):
     criterion = get_criterion(unit, code)
     form = SubmitForm(request.POST)
-    conflict = None
+    conflict, status = None, 400
     if form.is_valid():
         try:
             revision = services.draft_submit(
@@ -125,9 +125,10 @@ def submit(request, unit, code):
                 declaration=form.cleaned_data["declaration"],
             )
         except services.StaleVersion as exc:
-            conflict = exc.current
+            conflict, status = exc.current, 409
             messages.error(request, str(exc))
         except services.DomainError as exc:
+            status = 409
             messages.error(request, str(exc))
         else:
             messages.success(
@@ -138,7 +139,6 @@ def submit(request, unit, code):
     else:
         messages.error(request, _first_error(form))
     current = get_own_answer_or_none(request.user, criterion)
-    status = 409 if conflict else 400
     return _write_page(request, criterion, current, form=form, conflict=conflict, status=status)
 
 
