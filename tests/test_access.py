@@ -21,6 +21,7 @@ def alices_answer(people, criterion):
         candidate=people["alice"], criterion=criterion, text="Alice's own words.",
         base_version=0, declaration=True,
     )  # fmt: skip
+    services.comment_add(answer=revision.answer, author=people["carol"], body="More, please.")
     return services.answer_return(answer=revision.answer, assessor=people["carol"])
 
 

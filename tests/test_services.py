@@ -6,19 +6,28 @@ import pytest
 from django.db import connection, connections, transaction
 
 from units import services
-from units.models import Answer
+from units.models import Answer, AuditEntry, Comment, Decision, Revision
 
 pytestmark = pytest.mark.django_db
 
 S = Answer.Status
 
 
-def answer_in(state, candidate, criterion):
+def answer_in(state, candidate, criterion, assessor=None):
+    """An answer in the given state, as if it got there; submitted ones have a revision
+    and, for the assessor to return it, a comment."""
     if state == S.NOT_STARTED:
         return None
-    return Answer.objects.create(
+    answer = Answer.objects.create(
         candidate=candidate, learning_outcome=criterion, text="Some text.", status=state, version=3
     )
+    if state != S.DRAFT:
+        revision = Revision.objects.create(answer=answer, number=1, text="Some text.", word_count=2)
+        answer.submitted_at = revision.created_at
+        answer.save(update_fields=["submitted_at"])
+        if assessor:
+            Comment.objects.create(answer=answer, revision=revision, author=assessor, body="Why?")
+    return answer
 
 
 def act(action, candidate, criterion, answer, assessor):
@@ -62,7 +71,7 @@ CASES = [
 @pytest.mark.parametrize(("action", "state"), CASES)
 def test_state_machine(people, criterion, action, state):
     alice, carol = people["alice"], people["carol"]
-    answer = answer_in(state, alice, criterion)
+    answer = answer_in(state, alice, criterion, carol)
     if (action, state) in ALLOWED:
         result = act(action, alice, criterion, answer, carol)
         assert Answer.objects.get(pk=result.pk).status == ALLOWED[(action, state)]
@@ -79,6 +88,7 @@ def test_submit_freezes_a_numbered_revision_with_its_word_count(people, criterio
         candidate=alice, criterion=criterion, text="One two three.", base_version=0,
         declaration=True,
     )  # fmt: skip
+    services.comment_add(answer=first.answer, author=carol, body="More detail, please.")
     services.answer_return(answer=first.answer, assessor=carol)
     answer = Answer.objects.get(pk=first.answer.pk)
     second = services.draft_submit(

@@ -63,3 +63,40 @@ def get_own_answer(user, pk: int) -> Answer:
     return get_object_or_404(
         Answer.objects.for_candidate(user).select_related("learning_outcome__unit"), pk=pk
     )
+
+
+def is_assessor(user) -> bool:
+    # Superusers hold every permission: the admin sees every candidate's work.
+    return user.is_authenticated and user.has_perm("units.review_answer")
+
+
+def assessor_required(view):
+    @signed_in
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_assessor(request.user):
+            raise PermissionDenied("Only assessors review answers.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_answer_for_review(user, pk: int) -> Answer:
+    """An answer the assessor may review: their candidate's, submitted at least once."""
+    return get_object_or_404(
+        Answer.objects.for_reviewer(user)
+        .exclude(submitted_at=None)
+        .select_related("candidate", "learning_outcome__unit"),
+        pk=pk,
+    )
+
+
+def candidates_of(user):
+    from django.contrib.auth import get_user_model
+
+    from .roles import CANDIDATE
+
+    users = get_user_model().objects.order_by("first_name", "last_name", "username")
+    if user.is_superuser:
+        return users.filter(groups__name=CANDIDATE)
+    return users.filter(assessor_assignments__assessor=user)

@@ -1,6 +1,6 @@
 from django import forms
 
-from .text import MAX_ANSWER_CHARS, clean_text
+from .text import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, clean_text
 
 DECLARATION = (
     "This answer is my own work, in my own words. I have used the model answers only as "
@@ -40,3 +40,63 @@ class PreviewForm(forms.Form):
 class CompareForm(forms.Form):
     a = forms.IntegerField(min_value=1)
     b = forms.IntegerField(min_value=1)
+
+
+class CommentForm(forms.Form):
+    body = AnswerTextField(
+        label="Comment",
+        strip=False,
+        max_length=MAX_COMMENT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Markdown works here too.",
+    )
+    quote = AnswerTextField(
+        label="Passage (optional)",
+        required=False,
+        strip=False,
+        max_length=MAX_ANSWER_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Select text in the answer to fill this in, or paste the words you mean.",
+    )
+    quote_start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
+
+class ReplyForm(forms.Form):
+    body = AnswerTextField(
+        label="Your reply",
+        strip=False,
+        max_length=MAX_COMMENT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DecisionForm(forms.Form):
+    OUTCOMES = [("needs_revision", "Return for revision"), ("accepted", "Accept")]
+    outcome = forms.ChoiceField(choices=OUTCOMES, widget=forms.RadioSelect, label="Decision")
+
+
+class ReopenForm(forms.Form):
+    reason = AnswerTextField(
+        label="Reason for reopening",
+        strip=False,
+        max_length=MAX_COMMENT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class QueueFilterForm(forms.Form):
+    STATUSES = [
+        ("submitted", "Waiting for review"),
+        ("needs_revision", "Returned"),
+        ("accepted", "Accepted"),
+        ("all", "All submitted at least once"),
+    ]
+    status = forms.ChoiceField(choices=STATUSES, required=False)
+    unit = forms.ModelChoiceField(queryset=None, required=False, empty_label="All units")
+    candidate = forms.ModelChoiceField(queryset=None, required=False, empty_label="All candidates")
+
+    def __init__(self, *args, units, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["candidate"].queryset = candidates
+        self.fields["candidate"].label_from_instance = lambda u: u.get_full_name() or u.username

@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Answer, LearningOutcome, Revision
-from .text import MAX_ANSWER_CHARS, clean_text, count_words
+from . import notifications
+from .models import Answer, AuditEntry, Comment, Decision, LearningOutcome, Revision
+from .text import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, clean_text, count_words
 
 
 class DomainError(Exception):
@@ -91,7 +92,8 @@ def draft_save(*, candidate, criterion: LearningOutcome, text: str, base_version
     raise StaleVersion(current)
 
 
-def _transition(answer: Answer, action: str, **changes) -> Answer:
+def _transition(answer: Answer, action: str, *, actor, note: str = "", **changes) -> Answer:
+    """Move the answer along the state machine and write the audit entry, or refuse."""
     sources, target = Answer.TRANSITIONS[action]
     now = timezone.now()
     updated = Answer.objects.filter(
@@ -101,13 +103,33 @@ def _transition(answer: Answer, action: str, **changes) -> Answer:
         answer.refresh_from_db()
         if answer.status not in sources:
             raise TransitionNotAllowed(
-                f"An answer that is {answer.get_status_display().lower()} cannot be {action}ed."
-                if action != "submit"
-                else _locked_message(answer)
+                _locked_message(answer)
+                if action == "submit"
+                else f"An answer that is {answer.get_status_display().lower()} "
+                f"cannot be {PAST_TENSE[action]}."
             )
         raise StaleVersion(answer)
+    from_status = answer.status
     answer.refresh_from_db()
+    AuditEntry.objects.create(
+        answer=answer,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=target,
+        revision=answer.revisions.order_by("-number").first(),
+        note=note,
+        created_at=now,
+    )
     return answer
+
+
+PAST_TENSE = {
+    "submit": "submitted",
+    "return": "returned",
+    "accept": "accepted",
+    "reopen": "reopened",
+}
 
 
 @transaction.atomic
@@ -125,31 +147,117 @@ def draft_submit(
         answer = draft_save(
             candidate=candidate, criterion=criterion, text=text, base_version=base_version
         )
-    answer = _transition(answer, "submit", submitted_at=timezone.now())
-    return Revision.objects.create(
+    if not answer.allows("submit"):
+        raise TransitionNotAllowed(_locked_message(answer))
+    now = timezone.now()
+    revision = Revision.objects.create(
         answer=answer,
         number=answer.revisions.count() + 1,
         text=answer.text,
         word_count=count_words(answer.text),
-        created_at=answer.submitted_at,
+        created_at=now,
     )
+    answer = _transition(answer, "submit", actor=candidate, submitted_at=now)
+    notifications.notify_submitted(answer, revision)
+    return revision
+
+
+def _latest_revision(answer: Answer) -> Revision:
+    revision = answer.revisions.order_by("-number").first()
+    if revision is None:
+        raise DomainError("This answer has not been submitted yet.")
+    return revision
+
+
+def _refuse_unless_allowed(answer: Answer, action: str) -> None:
+    if not answer.allows(action):
+        raise TransitionNotAllowed(
+            f"An answer that is {answer.get_status_display().lower()} "
+            f"cannot be {PAST_TENSE[action]}."
+        )
+
+
+def _decide(answer: Answer, action: str, outcome: str, *, assessor, reason: str = "") -> Answer:
+    _refuse_unless_allowed(answer, action)
+    revision = _latest_revision(answer)
+    answer = _transition(answer, action, actor=assessor, note=reason)
+    decision = Decision.objects.create(
+        answer=answer, revision=revision, assessor=assessor, outcome=outcome, reason=reason
+    )
+    notifications.notify_decision(answer, decision)
+    return answer
 
 
 @transaction.atomic
 def answer_return(*, answer: Answer, assessor) -> Answer:
-    """The assessor sends a submitted answer back for revision."""
-    return _transition(answer, "return")
+    """Send a submitted answer back for revision: only with feedback to act on."""
+    _refuse_unless_allowed(answer, "return")
+    revision = _latest_revision(answer)
+    if not revision.comments.exclude(author=answer.candidate).exists():
+        raise DomainError(
+            "Add at least one comment on this revision before returning it, "
+            "so the candidate knows what to change."
+        )
+    return _decide(answer, "return", Decision.Outcome.NEEDS_REVISION, assessor=assessor)
 
 
 @transaction.atomic
 def answer_accept(*, answer: Answer, assessor) -> Answer:
-    """The assessor accepts a submitted answer; it is then locked."""
-    return _transition(answer, "accept")
+    """Accept a submitted answer; it is then locked."""
+    return _decide(answer, "accept", Decision.Outcome.ACCEPTED, assessor=assessor)
 
 
 @transaction.atomic
 def answer_reopen(*, answer: Answer, by, reason: str) -> Answer:
     """Reopen an accepted answer so the candidate can revise it again."""
-    if not reason.strip():
+    _refuse_unless_allowed(answer, "reopen")
+    reason = clean_text(reason).strip()
+    if not reason:
         raise DomainError("Give a reason for reopening an accepted answer.")
-    return _transition(answer, "reopen")
+    return _decide(answer, "reopen", Decision.Outcome.REOPENED, assessor=by, reason=reason)
+
+
+@transaction.atomic
+def comment_add(
+    *, answer: Answer, author, body: str, quote: str = "", quote_start: int | None = None
+) -> Comment:
+    """Comment on the answer's latest submitted revision, on the whole or on a passage.
+
+    The passage is located in the revision's text: at quote_start if it is there
+    (the assessor's selection), otherwise at its first occurrence.
+    """
+    body = clean_text(body).strip()
+    if not body:
+        raise DomainError("Write a comment first.")
+    if len(body) > MAX_COMMENT_CHARS:
+        raise DomainError(f"A comment can be at most {MAX_COMMENT_CHARS:,} characters.")
+    revision = _latest_revision(answer)
+    if author.pk == answer.candidate_id and not answer.decisions.exists():
+        raise DomainError("You can reply once your assessor has given feedback.")
+    start = end = None
+    quote = clean_text(quote)
+    if quote.strip():
+        if (
+            quote_start is not None
+            and revision.text[quote_start : quote_start + len(quote)] == quote
+        ):
+            start = quote_start
+        else:
+            found = revision.text.find(quote)
+            if found < 0:
+                raise DomainError(
+                    "The quoted passage is not in the submitted revision: select it again."
+                )
+            start = found
+        end = start + len(quote)
+    else:
+        quote = ""
+    return Comment.objects.create(
+        answer=answer,
+        revision=revision,
+        author=author,
+        body=body,
+        quote=quote,
+        quote_start=start,
+        quote_end=end,
+    )

@@ -8,6 +8,7 @@ import difflib
 import re
 
 MAX_ANSWER_CHARS = 100_000
+MAX_COMMENT_CHARS = 20_000
 
 # Chinese and Japanese are written without spaces, so each character counts as a
 # word (as word processors count "East Asian characters"). Korean puts spaces
@@ -47,4 +48,18 @@ def diff_words(old: str, new: str) -> list[tuple[str, str]]:
             pieces.append(("removed", "".join(a[a1:a2])))
         if b1 != b2:
             pieces.append(("added", "".join(b[b1:b2])))
+    return pieces
+
+
+def highlight(text: str, ranges: list[tuple[int, int, int]]) -> list[tuple[str, list[int]]]:
+    """Split text into pieces, each with the numbers of the comments whose (start, end)
+    passage covers it; pieces outside every passage have an empty list."""
+    cuts = {0, len(text)}
+    for start, end, _ in ranges:
+        cuts.update((max(0, min(start, len(text))), max(0, min(end, len(text)))))
+    bounds = sorted(cuts)
+    pieces = []
+    for left, right in zip(bounds, bounds[1:], strict=False):
+        covering = [number for start, end, number in ranges if start <= left and right <= end]
+        pieces.append((text[left:right], covering))
     return pieces

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from .converters import CriterionCodeConverter
-from .views import catalogue, drafting, progress
+from .views import catalogue, drafting, progress, review
 
 register_converter(CriterionCodeConverter, "criterion")
 
@@ -18,7 +18,13 @@ urlpatterns = [
     path(f"{CRITERION}write/save/", drafting.save, name="save"),
     path(f"{CRITERION}write/submit/", drafting.submit, name="submit"),
     path("answers/<int:pk>/revisions/", drafting.revisions, name="revisions"),
+    path("answers/<int:pk>/reply/", review.reply, name="reply"),
     path("answers/preview/", drafting.preview, name="preview"),
+    path("review/", review.queue, name="queue"),
+    path("review/<int:pk>/", review.review, name="review"),
+    path("review/<int:pk>/comments/", review.comment, name="comment"),
+    path("review/<int:pk>/decide/", review.decide, name="decide"),
+    path("review/<int:pk>/reopen/", review.reopen, name="reopen"),
     path("progress/", progress.progress, name="progress"),
     path("readings/<slug:slug>/", catalogue.reading_detail, name="reading"),
 ]

@@ -1,9 +1,13 @@
 from .content import LearningOutcome, ModelAnswer, Reading, Unit, UnitIntroduction
+from .review import AuditEntry, Comment, Decision
 from .work import Answer, Assignment, Revision
 
 __all__ = [
     "Answer",
     "Assignment",
+    "AuditEntry",
+    "Comment",
+    "Decision",
     "LearningOutcome",
     "ModelAnswer",
     "Reading",

@@ -41,6 +41,16 @@ class AnswerQuerySet(models.QuerySet):
     def for_candidate(self, user):
         return self.filter(candidate=user)
 
+    def for_reviewer(self, user):
+        """The answers an assessor may see: their candidates' (an admin: everyone's)."""
+        if user.is_superuser:
+            return self.all()
+        return self.filter(candidate__assessor_assignments__assessor=user)
+
+    def status_counts(self) -> dict[str, int]:
+        counts = dict(self.order_by().values_list("status").annotate(n=models.Count("id")))
+        return {status: counts.get(status, 0) for status in Answer.Status.values}
+
 
 class Answer(models.Model):
     """A candidate's own answer to one criterion, in English, and where it stands."""
@@ -96,6 +106,10 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.candidate} · {self.learning_outcome}"
+
+    @property
+    def status_choice(self) -> "Answer.Status":
+        return self.Status(self.status)
 
     @property
     def is_editable(self) -> bool:

@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from ..access import get_criterion, is_candidate
+from ..access import get_criterion, is_assessor, is_candidate
 from ..languages import pick_language
 from ..models import Answer, ModelAnswer, Reading, Unit
 from ..progress import attach_progress
@@ -20,6 +20,15 @@ def home(request):
     if show_progress:
         attach_progress(request.user, units)
     context = {"units": units, "readings": Reading.objects.all(), "show_progress": show_progress}
+    if is_assessor(request.user):
+        context["review_counts"] = Answer.objects.for_reviewer(request.user).status_counts()
+    if show_progress:
+        context["returned"] = (
+            Answer.objects.for_candidate(request.user)
+            .filter(status=Answer.Status.NEEDS_REVISION)
+            .select_related("learning_outcome__unit")
+            .order_by("-updated_at")
+        )
     return render(request, "units/home.html", context)
 
 

@@ -24,7 +24,7 @@ def model_answer_context(request, criterion) -> dict:
     wanted = wanted_language(request)
     chosen = pick_language(list(answers), wanted)
     return {
-        "answer": answers.get(chosen),
+        "model_answer": answers.get(chosen),
         "languages": sort_codes(answers),
         "missing_language": get_language(wanted) if wanted and wanted not in answers else None,
     }

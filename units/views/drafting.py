@@ -16,6 +16,7 @@ from ..access import (
     signed_in,
     wants_json,
 )
+from ..feedback import feedback_context
 from ..forms import DECLARATION, CompareForm, DraftForm, PreviewForm, SubmitForm
 from ..markdown import render_markdown
 from ..models import Answer
@@ -44,7 +45,7 @@ def _write_page(request, criterion, answer, *, form=None, conflict=None, status=
         "declaration": DECLARATION,
         "max_chars": MAX_ANSWER_CHARS,
         "word_count": count_words(text),
-        "revision_count": answer.revisions.count() if answer else 0,
+        **feedback_context(answer, for_candidate=True),
         **model_answer_context(request, criterion),
     }
     return render(request, "units/write.html", context, status=status)

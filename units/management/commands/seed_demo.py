@@ -101,4 +101,11 @@ class Command(BaseCommand):
             if state == "accepted":
                 services.answer_accept(answer=revision.answer, assessor=assessor)
             elif state == "needs_revision":
+                services.comment_add(
+                    answer=revision.answer,
+                    author=assessor,
+                    body="Good start. Explain *how* having fewer staff changes the service "
+                    "customers receive, with an example from your own work.",
+                    quote="We have fewer staff, which means longer waits.",
+                )
                 services.answer_return(answer=revision.answer, assessor=assessor)

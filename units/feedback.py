@@ -1,0 +1,38 @@
+"""What an answer's reader sees of its assessment: the comments, the highlighted
+passages, what changed since the last review, and the history of its states."""
+
+from .models import Answer
+from .text import diff_words, highlight
+
+
+def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
+    """Four queries, whatever the number of revisions and comments."""
+    if answer is None or answer.submitted_at is None:
+        return {"revisions": [], "comments": [], "history": []}
+    revisions = list(answer.revisions.all())
+    decisions = list(answer.decisions.select_related("assessor"))
+    decided = {decision.revision_id for decision in decisions}
+    comments = list(answer.comments.select_related("author", "revision"))
+    if for_candidate:
+        # The candidate sees the assessor's comments once a decision is made.
+        comments = [
+            c for c in comments if c.revision_id in decided or c.author_id == answer.candidate_id
+        ]
+    latest = revisions[-1]
+    for number, comment in enumerate(comments, 1):
+        comment.number = number
+        comment.on_latest = comment.revision_id == latest.pk
+        comment.passage_gone = bool(comment.quote) and comment.quote not in latest.text
+    passages = [(c.quote_start, c.quote_end, c.number) for c in comments if c.on_latest and c.quote]
+    reviewed = [r for r in revisions if r.pk in decided and r.number < latest.number]
+    last_reviewed = reviewed[-1] if reviewed else None
+    return {
+        "revisions": revisions,
+        "latest_revision": latest,
+        "highlighted": highlight(latest.text, passages),
+        "comments": comments,
+        "decisions": decisions,
+        "last_reviewed": last_reviewed,
+        "changes": diff_words(last_reviewed.text, latest.text) if last_reviewed else None,
+        "history": list(answer.audit_entries.select_related("actor", "revision")),
+    }
