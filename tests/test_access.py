@@ -100,3 +100,61 @@ def test_a_candidate_cannot_reach_another_candidates_answer_through_the_page(
     client.force_login(people["bob"])
     html = client.get(reverse("units:write", kwargs=criterion_kwargs(criterion))).content.decode()
     assert "Alice&#x27;s own words." not in html and "Alice's own words." not in html
+
+
+def review_snapshot():
+    from units.models import AuditEntry, Comment, Decision
+
+    return (
+        snapshot(),
+        Comment.objects.count(),
+        Decision.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+# The assessor's pages and the candidate's reply, on Alice's returned answer.
+# Refused requests (401, 403, 404, 400) must change nothing.
+REVIEW_MATRIX = [
+    ("queue", "get", {}, [302, 403, 403, 200, 200, 200]),
+    ("review", "get", {}, [302, 403, 403, 200, 404, 200]),
+    ("comment", "post", {"body": "Noted."}, [401, 403, 403, 302, 404, 302]),
+    ("decide", "post", {"outcome": "accepted"}, [401, 403, 403, 400, 404, 400]),
+    ("reopen", "post", {"reason": "Because."}, [401, 403, 403, 400, 404, 400]),
+    ("reply", "post", {"body": "Thanks!"}, [401, 302, 404, 403, 403, 403]),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "data", "expected"), REVIEW_MATRIX)
+@pytest.mark.parametrize("role", ROLES)
+def test_review_access_matrix(client, people, alices_answer, name, method, data, expected, role):
+    as_role(client, people, role)
+    target = (
+        reverse("units:queue")
+        if name == "queue"
+        else reverse(f"units:{name}", kwargs={"pk": alices_answer.pk})
+    )
+    before = review_snapshot()
+    if method == "get":
+        response = client.get(target)
+    else:
+        response = client.post(target, data, HTTP_ACCEPT="application/json")
+    status = expected[ROLES.index(role)]
+    assert response.status_code == status, (name, role, response.status_code)
+    if status in {400, 401, 403, 404} or method == "get":
+        assert review_snapshot() == before
+
+
+def test_an_assessor_does_not_see_other_assessors_candidates_in_the_queue(
+    client, people, criterion, alices_answer
+):
+    services.draft_submit(
+        candidate=people["bob"], criterion=criterion, text="Bob's.", base_version=0,
+        declaration=True,
+    )  # fmt: skip
+    client.force_login(people["carol"])
+    page = client.get(reverse("units:queue") + "?status=all").content.decode()
+    assert "alice" in page and "bob" not in page
+    client.force_login(people["admin"])
+    page = client.get(reverse("units:queue") + "?status=all").content.decode()
+    assert "alice" in page and "bob" in page
