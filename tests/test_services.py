@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from units import services
-from units.models import Answer, AuditEntry, Comment, Decision, Revision
+from units.models import Answer, Comment, Revision
 
 pytestmark = pytest.mark.django_db
 
