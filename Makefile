@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Load order matters: readings name the units they belong to.
 FIXTURES := fixtures/unit-f3.json fixtures/unit-a-601-2550.json fixtures/readings.json
 
-.PHONY: install run serve test lint format migrations-check check-fixtures clean
+.PHONY: install run test screenshots lint format migrations-check check-fixtures clean
 
 install: $(VENV)/.installed
 
@@ -22,8 +22,14 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# Browser tests need Debian's chromium and fonts-noto-cjk (.ci/run installs them);
+# without them they are skipped, and pytest's summary says why.
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Retake the README's screenshots (docs/screenshots/) from a real browser run.
+screenshots: install
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_keyboard_and_screens.py
 
 lint: install
 	$(BIN)/ruff check .

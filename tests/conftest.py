@@ -40,10 +40,13 @@ def make_user(username, role=None, **extra):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from units.roles import ensure_roles
+
     user = get_user_model().objects.create_user(
         username=username, password="pw-" + username, email=f"{username}@example.com", **extra
     )
     if role:
+        ensure_roles()  # a transactional test's flush empties the groups table
         user.groups.add(Group.objects.get(name=role))
     return user
 

@@ -24,3 +24,21 @@ ROLE_PERMISSIONS = {
     ]
     + [("units", "view_answer"), ("units", "view_revision")],
 }
+
+
+def ensure_roles(group_model=None, permission_model=None) -> None:
+    """Create the role groups with their permissions, if missing. Idempotent.
+
+    Takes the models as arguments so the data migration can pass its historical ones.
+    """
+    if group_model is None:
+        from django.contrib.auth.models import Group as group_model
+        from django.contrib.auth.models import Permission as permission_model
+    for name, wanted in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        group.permissions.add(
+            *(
+                permission_model.objects.get(content_type__app_label=app, codename=codename)
+                for app, codename in wanted
+            )
+        )

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from units import services
 from units.models import Answer, Assignment, LearningOutcome
-from units.roles import ADMIN, ASSESSOR, CANDIDATE
+from units.roles import ADMIN, ASSESSOR, CANDIDATE, ensure_roles
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published in the README, demo only
 
@@ -63,6 +63,7 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with published passwords; it runs only with "
                 "DEBUG on, or with --force."
             )
+        ensure_roles()
         users = {person[0]: self._person(*person) for person in PEOPLE}
         for candidate, assessor in ASSIGNMENTS:
             Assignment.objects.get_or_create(candidate=users[candidate], assessor=users[assessor])
