@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-used-anywhere-else-0123456789")
+# The test client and the browser tests speak plain HTTP to the test server.
+os.environ.setdefault("HTTPS", "0")
 
 from nvqbank.settings import *  # noqa: E402, F403
 

@@ -81,4 +81,7 @@ def test_seed_demo_is_idempotent(client, content):
     assert assignments == 4 and revisions == 3
     assert get_user_model().objects.get(username="admin").is_superuser
     for username in users:
-        assert client.login(username=username, password="demo-pass-2026")
+        signed_in = client.post(
+            "/accounts/login/", {"username": username, "password": "demo-pass-2026"}
+        )
+        assert signed_in.status_code == 302, username

@@ -92,7 +92,9 @@ def draft_save(*, candidate, criterion: LearningOutcome, text: str, base_version
     raise StaleVersion(current)
 
 
-def _transition(answer: Answer, action: str, *, actor, note: str = "", **changes) -> Answer:
+def _transition(
+    answer: Answer, action: str, *, actor, note: str = "", ip: str | None = None, **changes
+) -> Answer:
     """Move the answer along the state machine and write the audit entry, or refuse."""
     sources, target = Answer.TRANSITIONS[action]
     now = timezone.now()
@@ -119,6 +121,7 @@ def _transition(answer: Answer, action: str, *, actor, note: str = "", **changes
         to_status=target,
         revision=answer.revisions.order_by("-number").first(),
         note=note,
+        ip_address=ip,
         created_at=now,
     )
     return answer
@@ -134,7 +137,13 @@ PAST_TENSE = {
 
 @transaction.atomic
 def draft_submit(
-    *, candidate, criterion: LearningOutcome, text: str, base_version: int, declaration: bool
+    *,
+    candidate,
+    criterion: LearningOutcome,
+    text: str,
+    base_version: int,
+    declaration: bool,
+    ip: str | None = None,
 ) -> Revision:
     """Save the text, then send it for assessment as a new, frozen revision."""
     if not declaration:
@@ -157,7 +166,7 @@ def draft_submit(
         word_count=count_words(answer.text),
         created_at=now,
     )
-    answer = _transition(answer, "submit", actor=candidate, submitted_at=now)
+    answer = _transition(answer, "submit", actor=candidate, ip=ip, submitted_at=now)
     notifications.notify_submitted(answer, revision)
     return revision
 
@@ -177,19 +186,26 @@ def _refuse_unless_allowed(answer: Answer, action: str) -> None:
         )
 
 
-def _decide(answer: Answer, action: str, outcome: str, *, assessor, reason: str = "") -> Answer:
+def _decide(
+    answer: Answer, action: str, outcome: str, *, assessor, reason: str = "", ip: str | None
+) -> Answer:
     _refuse_unless_allowed(answer, action)
     revision = _latest_revision(answer)
-    answer = _transition(answer, action, actor=assessor, note=reason)
+    answer = _transition(answer, action, actor=assessor, note=reason, ip=ip)
     decision = Decision.objects.create(
-        answer=answer, revision=revision, assessor=assessor, outcome=outcome, reason=reason
+        answer=answer,
+        revision=revision,
+        assessor=assessor,
+        outcome=outcome,
+        reason=reason,
+        ip_address=ip,
     )
     notifications.notify_decision(answer, decision)
     return answer
 
 
 @transaction.atomic
-def answer_return(*, answer: Answer, assessor) -> Answer:
+def answer_return(*, answer: Answer, assessor, ip: str | None = None) -> Answer:
     """Send a submitted answer back for revision: only with feedback to act on."""
     _refuse_unless_allowed(answer, "return")
     revision = _latest_revision(answer)
@@ -198,23 +214,23 @@ def answer_return(*, answer: Answer, assessor) -> Answer:
             "Add at least one comment on this revision before returning it, "
             "so the candidate knows what to change."
         )
-    return _decide(answer, "return", Decision.Outcome.NEEDS_REVISION, assessor=assessor)
+    return _decide(answer, "return", Decision.Outcome.NEEDS_REVISION, assessor=assessor, ip=ip)
 
 
 @transaction.atomic
-def answer_accept(*, answer: Answer, assessor) -> Answer:
+def answer_accept(*, answer: Answer, assessor, ip: str | None = None) -> Answer:
     """Accept a submitted answer; it is then locked."""
-    return _decide(answer, "accept", Decision.Outcome.ACCEPTED, assessor=assessor)
+    return _decide(answer, "accept", Decision.Outcome.ACCEPTED, assessor=assessor, ip=ip)
 
 
 @transaction.atomic
-def answer_reopen(*, answer: Answer, by, reason: str) -> Answer:
+def answer_reopen(*, answer: Answer, by, reason: str, ip: str | None = None) -> Answer:
     """Reopen an accepted answer so the candidate can revise it again."""
     _refuse_unless_allowed(answer, "reopen")
     reason = clean_text(reason).strip()
     if not reason:
         raise DomainError("Give a reason for reopening an accepted answer.")
-    return _decide(answer, "reopen", Decision.Outcome.REOPENED, assessor=by, reason=reason)
+    return _decide(answer, "reopen", Decision.Outcome.REOPENED, assessor=by, reason=reason, ip=ip)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 from .content import LearningOutcome, ModelAnswer, Reading, Unit, UnitIntroduction
 from .review import AuditEntry, Comment, Decision
+from .security import SecurityEvent
 from .work import Answer, Assignment, Revision
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "ModelAnswer",
     "Reading",
     "Revision",
+    "SecurityEvent",
     "Unit",
     "UnitIntroduction",
 ]

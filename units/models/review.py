@@ -59,6 +59,7 @@ class Decision(models.Model):
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     reason = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -93,6 +94,7 @@ class AuditEntry(models.Model):
         Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = AuditEntryQuerySet.as_manager()

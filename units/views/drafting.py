@@ -20,6 +20,7 @@ from ..feedback import feedback_context
 from ..forms import DECLARATION, CompareForm, DraftForm, PreviewForm, SubmitForm
 from ..markdown import render_markdown
 from ..models import Answer
+from ..security import client_ip
 from ..text import MAX_ANSWER_CHARS, count_words, diff_words
 from .common import model_answer_context
 
@@ -124,6 +125,7 @@ def submit(request, unit, code):
                 text=form.cleaned_data["text"],
                 base_version=form.cleaned_data["version"],
                 declaration=form.cleaned_data["declaration"],
+                ip=client_ip(request),
             )
         except services.StaleVersion as exc:
             conflict, status = exc.current, 409

@@ -17,6 +17,7 @@ from ..access import (
 from ..feedback import feedback_context
 from ..forms import CommentForm, DecisionForm, QueueFilterForm, ReopenForm, ReplyForm
 from ..models import Answer, Unit
+from ..security import client_ip
 from .common import model_answer_context
 
 QUEUE_PAGE_SIZE = 25
@@ -107,7 +108,7 @@ def decide(request, pk):
             "accepted": services.answer_accept,
         }[form.cleaned_data["outcome"]]
         try:
-            answer = decide_with(answer=answer, assessor=request.user)
+            answer = decide_with(answer=answer, assessor=request.user, ip=client_ip(request))
         except services.DomainError as exc:
             form.add_error(None, str(exc))
         else:
@@ -124,7 +125,10 @@ def reopen(request, pk):
     if form.is_valid():
         try:
             answer = services.answer_reopen(
-                answer=answer, by=request.user, reason=form.cleaned_data["reason"]
+                answer=answer,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                ip=client_ip(request),
             )
         except services.DomainError as exc:
             form.add_error(None, str(exc))
