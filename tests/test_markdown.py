@@ -1,6 +1,10 @@
+import time
+
 import pytest
 
 from units.markdown import render_markdown
+
+from .html_safety import unsafe_markup
 
 
 @pytest.mark.parametrize(
@@ -24,16 +28,36 @@ from units.markdown import render_markdown
     ],
 )
 def test_hostile_markdown_is_harmless(source):
-    html = render_markdown(source).lower()
-    for needle in [
-        "<script", "javascript:", "vbscript:", "data:", "onerror", "onload", "onclick",
-        "<svg", "<iframe", "<meta", "<style", "<form", "<input", "<img", "style=",
-    ]:  # fmt: skip
-        assert needle not in html, (source, html)
+    html = render_markdown(source)
+    assert unsafe_markup(html) == [], html
 
 
-def test_script_content_is_dropped_not_shown():
-    assert "alert" not in render_markdown("<script>alert(1)</script>")
+def test_raw_html_shows_as_the_text_that_was_typed():
+    html = render_markdown("<script>alert(1)</script>")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[" * 50_000,
+        "[a](" * 25_000,
+        "![" * 30_000,
+        "<a " * 30_000,
+        "*a " * 30_000,
+        "".join("  " * depth + "- x\n" for depth in range(1000)),
+        "> " * 10_000 + "x",
+        "\n".join(">" * depth + " x" for depth in range(1, 3000)),
+    ],
+    ids=["brackets", "links", "images", "tags", "emphasis", "deep-list", "deep-quote", "quotes"],
+)
+def test_pathological_markdown_renders_quickly_and_safely(source):
+    started = time.perf_counter()
+    html = render_markdown(source)
+    # A bound on blow-up, not a speed target: Python-Markdown took minutes on these.
+    assert time.perf_counter() - started < 10
+    assert unsafe_markup(html) == []
 
 
 def test_markdown_structure_is_kept():

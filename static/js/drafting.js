@@ -138,6 +138,8 @@
         setStatus("Not saved — kept in this browser", "error");
       } else if (response.status === 409 && data.error === "conflict") {
         showConflict(data.server_text, data.server_version);
+      } else if (response.status >= 500) {
+        throw new Error("HTTP " + response.status); // kept here, tried again later
       } else if (data.message) {
         setStatus("Not saved — " + data.message, "error");
       } else {

@@ -1,6 +1,9 @@
 """The candidate's own answer to a criterion: draft, autosave, submit, revisions."""
 
+import logging
+
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +26,13 @@ from ..models import Answer
 from ..security import client_ip
 from ..text import MAX_ANSWER_CHARS, count_words, diff_words
 from .common import model_answer_context
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (
+    "The server could not save just now. Your text is kept in this browser and will be "
+    "saved when the server answers again."
+)
 
 
 def _first_error(form) -> str:
@@ -87,6 +97,14 @@ def save(request, unit, code):
             text=form.cleaned_data["text"],
             base_version=form.cleaned_data["version"],
         )
+    except DatabaseError:
+        # The database refused the write (locked, down, out of space): say so,
+        # keep what was saved, and let the page keep the text and try again.
+        logger.exception("Saving an answer failed")
+        if wants_json(request):
+            return JsonResponse({"error": "unavailable", "message": UNAVAILABLE}, status=503)
+        messages.error(request, UNAVAILABLE)
+        return _write_page(request, criterion, current, form=form, status=503)
     except services.StaleVersion as exc:
         if wants_json(request):
             return JsonResponse(
@@ -127,6 +145,10 @@ def submit(request, unit, code):
                 declaration=form.cleaned_data["declaration"],
                 ip=client_ip(request),
             )
+        except DatabaseError:
+            logger.exception("Submitting an answer failed")
+            status = 503
+            messages.error(request, UNAVAILABLE)
         except services.StaleVersion as exc:
             conflict, status = exc.current, 409
             messages.error(request, str(exc))
