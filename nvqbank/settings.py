@@ -33,10 +33,15 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
-    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - DEBUG only
+if not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    # Sessions, password-reset links and CSRF tokens are signed with it.
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off: at least 50 random characters, not "
+        "starting with 'django-insecure-' (see .env.example)."
+    )
+SECRET_KEY = SECRET_KEY or "django-insecure-local-development-only"  # DEBUG only
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -102,7 +107,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Give up on a lock after this long: a save fails with a clear message (and
+    # the text stays in the browser) instead of hanging until the proxy times out.
+    DATABASES["default"]["OPTIONS"] = {
+        "options": f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 5000)}"
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while a writer saves; IMMEDIATE takes the write
     # lock at BEGIN so two writers queue instead of failing half-way.
     DATABASES["default"]["OPTIONS"] = {

@@ -12,9 +12,16 @@ from django.urls import reverse
 
 from ..languages import get_language, language_choices, sort_codes
 
+CRITERION_CODE = r"^[0-9]{1,3}\.[0-9]{1,3}$"
+# A BCP 47 shape: language, optional script, optional region (sr-Cyrl, zh-Hans, en-GB).
+LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$"
 criterion_code_validator = RegexValidator(
-    r"^[0-9]{1,3}\.[0-9]{1,3}$", "A criterion code is two numbers with a dot, such as 3.10."
+    CRITERION_CODE, "A criterion code is two numbers with a dot, such as 3.10."
 )
+
+
+def language_is_a_tag(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=models.Q(language__regex=LANGUAGE_TAG), name=name)
 
 
 def language_field(**kwargs) -> models.CharField:
@@ -55,6 +62,13 @@ class Unit(models.Model):
 
     class Meta:
         ordering = ["code"]
+        # loaddata skips validation: the database itself refuses what must not be empty.
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(code="") & ~models.Q(slug="") & ~models.Q(title=""),
+                name="unit_code_slug_title_not_empty",
+            )
+        ]
 
     def __str__(self):
         return f"{self.code} {self.title}"
@@ -113,7 +127,13 @@ class LearningOutcome(models.Model):
         verbose_name = "assessment criterion"
         verbose_name_plural = "assessment criteria"
         constraints = [
-            models.UniqueConstraint(fields=["unit", "code"], name="unique_criterion_code_per_unit")
+            models.UniqueConstraint(fields=["unit", "code"], name="unique_criterion_code_per_unit"),
+            models.CheckConstraint(
+                condition=models.Q(code__regex=CRITERION_CODE)
+                & ~models.Q(question="")
+                & ~models.Q(outcome=""),
+                name="criterion_code_question_outcome_valid",
+            ),
         ]
 
     def __str__(self):
@@ -179,7 +199,9 @@ class ModelAnswer(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["learning_outcome", "language"], name="one_model_answer_per_language"
-            )
+            ),
+            language_is_a_tag("model_answer_language_is_a_tag"),
+            models.CheckConstraint(condition=~models.Q(body=""), name="model_answer_has_a_body"),
         ]
 
     def __str__(self):
@@ -215,7 +237,8 @@ class UnitIntroduction(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "language"], name="one_unit_introduction_per_language"
-            )
+            ),
+            language_is_a_tag("unit_introduction_language_is_a_tag"),
         ]
 
     def __str__(self):
@@ -251,6 +274,13 @@ class Reading(models.Model):
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            language_is_a_tag("reading_language_is_a_tag"),
+            models.CheckConstraint(
+                condition=~models.Q(slug="") & ~models.Q(title="") & ~models.Q(body=""),
+                name="reading_slug_title_body_not_empty",
+            ),
+        ]
 
     def __str__(self):
         return self.title
