@@ -5,6 +5,7 @@ skipped browser test is a failure, so CI cannot pass without running them.
 """
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -68,19 +69,54 @@ def site(live_server, transactional_db):
 
 
 @pytest.fixture
-def dialogs(page):
-    """Every JavaScript dialog the page opens (hostile input must open none)."""
-    opened = []
+def open_page(site, browser):
+    """New pages, each in its own browser context (its own cookies: another person).
 
-    def record(dialog):
-        opened.append(dialog.message)
-        dialog.dismiss()
+    Closed before the test's database is flushed, so no page left open can send a
+    late save into the next test.
+    """
+    contexts = []
 
-    page.on("dialog", record)
-    return opened
+    def new_page(**options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return watch_csp(context.new_page())
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+CSP_VIOLATIONS: list[str] = []
+
+
+def watch_csp(page):
+    """Record what the Content-Security-Policy blocks on this page (it must be nothing)."""
+    page.on(
+        "console",
+        lambda message: (
+            CSP_VIOLATIONS.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return page
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == [], "the Content-Security-Policy blocked something"
+
+
+@pytest.fixture
+def page(page):
+    return watch_csp(page)
 
 
 def sign_in(page, site, username):
+    watch_csp(page)
     page.goto(f"{site}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -97,10 +133,9 @@ def assert_accessible(page):
     assert results.violations_count == 0, results.generate_report()
 
 
-def wait_saved(page, timeout=10_000):
-    page.wait_for_function(
-        "document.getElementById('save-status').textContent.startsWith('Saved')", timeout=timeout
-    )
+def wait_saved(page):
+    # An expect, not wait_for_function: the page's CSP forbids evaluating strings.
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved"))
 
 
 def cjk_fonts_installed() -> bool:

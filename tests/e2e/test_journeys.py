@@ -8,14 +8,14 @@ from playwright.sync_api import expect
 
 from units.models import Answer, AuditEntry
 
-from .conftest import assert_accessible, sign_in, wait_saved
+from .conftest import assert_accessible, sign_in, wait_saved, watch_csp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WRITE_35 = "/units/f3/criteria/3.5/write/"
 
 
-def test_candidate_drafts_beside_the_model_answer_and_submits(page, site):
+def test_candidate_drafts_beside_the_model_answer_and_submits(site, page):
     sign_in(page, site, "mina")
     page.goto(f"{site}{WRITE_35}?lang=ko")
     expect(page.locator("#model-answer article")).to_have_attribute("lang", "ko")
@@ -57,7 +57,7 @@ def test_candidate_drafts_beside_the_model_answer_and_submits(page, site):
     assert_accessible(page)
 
 
-def test_text_typed_while_the_server_is_unreachable_is_kept_and_saved_later(context, site):
+def test_text_typed_while_the_server_is_unreachable_is_kept_and_saved_later(site, context):
     page = context.new_page()
     sign_in(page, site, "jelena")
     page.goto(f"{site}{WRITE_35}")
@@ -71,7 +71,7 @@ def test_text_typed_while_the_server_is_unreachable_is_kept_and_saved_later(cont
 
     # Saves are still failing (the server is not answering them) when the page is opened again.
     context.route("**/write/save/", lambda route: route.abort())
-    page = context.new_page()
+    page = watch_csp(context.new_page())
     page.goto(f"{site}{WRITE_35}")
     offer = page.locator("#restore-offer")
     expect(offer).to_be_visible()
@@ -93,11 +93,32 @@ def test_text_typed_while_the_server_is_unreachable_is_kept_and_saved_later(cont
     )
 
 
-def test_a_save_from_a_second_tab_gets_a_conflict_showing_both_texts(context, site):
+def test_a_save_the_database_refuses_keeps_the_text_in_the_browser(site, page):
+    sign_in(page, site, "jelena")
+    page.goto(f"{site}{WRITE_35}")
+    # The server's answer when the database refuses the write (tested for real in
+    # tests/test_faults.py): 503 with a message.
+    page.route(
+        "**/write/save/",
+        lambda route: route.fulfill(
+            status=503, json={"error": "unavailable", "message": "The server could not save."}
+        ),
+    )
+    page.fill("#answer-text", "Words the database refused.")
+    expect(page.locator("#save-status")).to_have_text("Not saved — kept in this browser")
+    stored = page.evaluate("Object.values(localStorage).map((v) => JSON.parse(v).text)")
+    assert "Words the database refused." in stored
+    page.unroute("**/write/save/")
+    page.click("#save-button")
+    wait_saved(page)
+    assert Answer.objects.get(candidate__username="jelena").text == "Words the database refused."
+
+
+def test_a_save_from_a_second_tab_gets_a_conflict_showing_both_texts(site, context):
     first = context.new_page()
     sign_in(first, site, "wei")
     first.goto(f"{site}{WRITE_35}")
-    second = context.new_page()
+    second = watch_csp(context.new_page())
     second.goto(f"{site}{WRITE_35}")
 
     second.fill("#answer-text", "Text from the second tab.")
@@ -136,9 +157,9 @@ def select_passage(page, passage):
     )
 
 
-def test_assessor_comments_on_a_passage_candidate_revises_assessor_accepts(browser, site):
-    candidate = browser.new_context().new_page()
-    assessor = browser.new_context().new_page()
+def test_assessor_comments_on_a_passage_candidate_revises_assessor_accepts(site, open_page):
+    candidate = open_page()
+    assessor = open_page()
     sentence = "When a colleague is ill, another answers the query."
 
     sign_in(candidate, site, "mina")
@@ -191,9 +212,9 @@ def test_assessor_comments_on_a_passage_candidate_revises_assessor_accepts(brows
     assert steps == ["submit", "return", "submit", "accept"]
 
 
-def test_hostile_markdown_never_runs(browser, site):
-    candidate = browser.new_context().new_page()
-    assessor = browser.new_context().new_page()
+def test_hostile_markdown_never_runs(site, open_page):
+    candidate = open_page()
+    assessor = open_page()
     opened = []
     for page in (candidate, assessor):
         page.on("dialog", lambda dialog: (opened.append(dialog.message), dialog.dismiss()))

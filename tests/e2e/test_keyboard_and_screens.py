@@ -38,8 +38,8 @@ def sign_in_by_keyboard(page, site, username):
         page.keyboard.press("Enter")
 
 
-def test_drafting_submitting_and_reviewing_work_with_the_keyboard_alone(browser, site):
-    candidate = browser.new_context().new_page()
+def test_drafting_submitting_and_reviewing_work_with_the_keyboard_alone(site, open_page):
+    candidate = open_page()
     sign_in_by_keyboard(candidate, site, "mina")
     candidate.goto(f"{site}/units/f3/criteria/3.6/write/")
     tab_to(candidate, "#answer-text")
@@ -53,7 +53,7 @@ def test_drafting_submitting_and_reviewing_work_with_the_keyboard_alone(browser,
     candidate.keyboard.press("Enter")
     expect(candidate.locator(".alert-success")).to_contain_text("submitted for assessment")
 
-    assessor = browser.new_context().new_page()
+    assessor = open_page()
     sign_in_by_keyboard(assessor, site, "amara")
     assessor.goto(f"{site}/review/")
     answer = Answer.objects.get(candidate__username="mina", learning_outcome__code="3.6")
@@ -86,15 +86,14 @@ def screenshot(page, name):
     return page.screenshot(path=folder / f"{name}.png", full_page=True)
 
 
-def test_chinese_and_korean_render_and_the_readme_screenshots(browser, site):
+def test_chinese_and_korean_render_and_the_readme_screenshots(site, open_page):
     if not cjk_fonts_installed():
         reason = "no CJK font (apt-get install fonts-noto-cjk): Chinese and Korean would be boxes"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
 
-    wide = browser.new_context(viewport={"width": 1400, "height": 1000})
-    mina = wide.new_page()
+    mina = open_page(viewport={"width": 1400, "height": 1000})
     sign_in(mina, site, "mina")
     mina.goto(f"{site}/units/f3/criteria/3.4/write/?lang=ko")
     expect(mina.locator("#model-answer article")).to_have_attribute("lang", "ko")
@@ -107,15 +106,14 @@ def test_chinese_and_korean_render_and_the_readme_screenshots(browser, site):
     mina.goto(f"{site}/progress/")
     screenshot(mina, "progress")
 
-    amara = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    amara = open_page(viewport={"width": 1400, "height": 1000})
     sign_in(amara, site, "amara")
     returned = Answer.objects.get(candidate__username="mina", learning_outcome__code="3.2")
     amara.goto(f"{site}/review/{returned.pk}/?lang=ko")
     expect(amara.locator("#revision-text mark.passage")).to_be_visible()
     screenshot(amara, "review-highlight")
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    wei = phone.new_page()
+    wei = open_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     sign_in(wei, site, "wei")
     wei.goto(f"{site}/units/a-601-2550/criteria/6.2/write/?lang=zh-Hans")
     wei.fill("#answer-text", "We collect feedback with a suggestion box and a yearly survey.")
