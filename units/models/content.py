@@ -4,7 +4,7 @@ Every content model has a natural key so fixtures name what they point at
 (a unit code, a criterion code, a language) instead of carrying database ids.
 """
 
-from django.core.validators import RegexValidator
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, Value
 from django.db.models.functions import Cast, StrIndex, Substr
@@ -18,6 +18,10 @@ LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$"
 criterion_code_validator = RegexValidator(
     CRITERION_CODE, "A criterion code is two numbers with a dot, such as 3.10."
 )
+
+
+# PostgreSQL cannot store NUL characters; say so before loaddata fails on them.
+NO_NUL = ProhibitNullCharactersValidator()
 
 
 def language_is_a_tag(name: str) -> models.CheckConstraint:
@@ -189,7 +193,7 @@ class ModelAnswer(models.Model):
     question = models.TextField(
         blank=True, help_text="The criterion's question as written in this language."
     )
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text="Markdown.", validators=[NO_NUL])
     attribution = models.CharField(max_length=300, blank=True)
 
     objects = ModelAnswerManager()
@@ -227,7 +231,7 @@ class UnitIntroduction(models.Model):
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="introductions")
     language = language_field()
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text="Markdown.", validators=[NO_NUL])
     attribution = models.CharField(max_length=300, blank=True)
 
     objects = UnitIntroductionManager()
@@ -266,7 +270,7 @@ class Reading(models.Model):
     language = language_field()
     title = models.CharField(max_length=200, help_text="In the reading's language.")
     title_en = models.CharField("English title", max_length=200, blank=True)
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text="Markdown.", validators=[NO_NUL])
     attribution = models.CharField(max_length=300, blank=True)
     units = models.ManyToManyField(Unit, related_name="readings", blank=True)
 
