@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Load order matters: readings name the units they belong to.
 FIXTURES := fixtures/unit-f3.json fixtures/unit-a-601-2550.json fixtures/readings.json
 
-.PHONY: install run test screenshots lint format migrations-check check-fixtures clean
+.PHONY: install run test screenshots bench lint format migrations-check check-fixtures clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,12 @@ test: install
 # Retake the README's screenshots (docs/screenshots/) from a real browser run.
 screenshots: install
 	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_keyboard_and_screens.py
+
+# Performance on PostgreSQL (not part of make test): see docs/benchmarks.md.
+# BENCH_ARGS, e.g. "--scale 10" or "--fresh"; BENCH_PG names the server.
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk)
+	$(BIN)/python -m benchmark.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "axes",
     "units",
 ]
+# The performance benchmark's floor (make bench) and its data generator.
+BENCHMARK = env_bool("BENCHMARK")
+if BENCHMARK:
+    INSTALLED_APPS.append("benchmark")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

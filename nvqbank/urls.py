@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
@@ -13,3 +14,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("units.urls")),
 ]
+
+if settings.BENCHMARK:
+    urlpatterns.append(path("bench/", include("benchmark.urls")))

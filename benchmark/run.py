@@ -1,0 +1,313 @@
+"""make bench: generate data on PostgreSQL, measure every key page, compare throughput
+with a Fortunes floor under gunicorn, print one table and write docs/benchmarks.md.
+
+    python -m benchmark.run [--scale 1] [--compare-scale 0.1] [--duration 10] [--keep]
+
+Each scale gets its own database (nvqbank_bench_<scale>), generated once and kept
+for later runs unless --fresh is given.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+WORKERS = 2 * (os.cpu_count() or 1)
+CONNECTIONS = 16
+TARGETS = {"queries": 12, "ratio": 0.5, "p95_ms": 100}
+WRK_SAVE = ROOT / "benchmark" / "autosave.lua"
+
+
+def log(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def database_url(scale: float) -> str:
+    return f"{SERVER}/nvqbank_bench_{str(scale).replace('.', '_')}"
+
+
+def environment(scale: float, **extra) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(scale),
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", secrets.token_urlsafe(50)),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "BENCHMARK": "1",
+        "CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "nvqbank.settings",
+        **extra,
+    }
+
+
+def manage(scale: float, *args: str, capture: bool = False) -> str:
+    result = subprocess.run(  # noqa: S603 - our own manage.py
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=environment(scale),
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return result.stdout or ""
+
+
+def prepare(scale: float, fresh: bool) -> None:
+    name = database_url(scale).rsplit("/", 1)[1]
+    admin = psycopg2.connect(f"{SERVER}/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cursor.fetchone() is not None
+        if exists and fresh:
+            cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    manage(scale, "migrate", "--noinput", "-v0")
+    with psycopg2.connect(database_url(scale)) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM units_unit")
+        generated = cursor.fetchone()[0] > 0
+    if generated:
+        log(f"scale {scale}: data already generated in {name}")
+        return
+    log(f"scale {scale}: generating data in {name}")
+    started = time.monotonic()
+    counts = manage(scale, "bench_generate", "--scale", str(scale), capture=True)
+    log(f"scale {scale}: {counts.strip()} in {time.monotonic() - started:.0f}s")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer at {url}")
+
+
+def wrk(url: str, duration: int, *extra: str, threads: int = 2) -> dict:
+    output = subprocess.run(  # noqa: S603 - wrk from the system
+        ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", *extra, url],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors: .*", output)
+    return {
+        "rps": rate,
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "errors": errors.group(0) if errors else "",
+    }
+
+
+def throughput(scale: float, duration: int) -> dict:
+    sessions = json.loads(
+        manage(scale, "bench_sessions", "--count", str(CONNECTIONS), capture=True)
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(  # noqa: S603 - gunicorn from our venv
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "nvqbank.wsgi",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "256",
+        ],
+        cwd=ROOT,
+        env=environment(scale),
+    )
+    try:
+        wait_until_up(f"{base}/bench/fortunes/")
+        first = sessions[0]
+        cookie = f"Cookie: sessionid={first['sessionid']}"
+        log(
+            f"throughput: {WORKERS} gunicorn workers, wrk with {CONNECTIONS} connections, "
+            f"{duration}s each"
+        )
+        results = {}
+        for name, path, headers in [
+            ("floor (Fortunes)", "/bench/fortunes/", []),
+            ("criterion", first["criterion_path"], ["-H", cookie]),
+            ("drafting", first["write_path"], ["-H", cookie]),
+        ]:
+            wrk(base + path, 2, *headers)  # warm up every worker
+            results[name] = wrk(base + path, duration, *headers)
+            log(f"  {name}: {results[name]['rps']:.0f} req/s")
+        plan = ROOT / "var" / "autosave-sessions.lua"
+        plan.parent.mkdir(exist_ok=True)
+        plan.write_text(
+            "sessions = {\n"
+            + "".join(
+                f'  {{sessionid="{s["sessionid"]}", csrf="{s["csrf"]}", path="{s["save_path"]}", '
+                f'version={s["version"]}, text="{s["text"]}"}},\n'
+                for s in sessions
+            )
+            + "}\n",
+            encoding="utf-8",
+        )
+        # One wrk thread per connection, so each keeps its own answer's version.
+        results["autosave"] = wrk(
+            base + "/", duration, "-s", str(WRK_SAVE), "--", str(plan), threads=CONNECTIONS
+        )
+        log(f"  autosave: {results['autosave']['rps']:.0f} req/s")
+        return results
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory = next(
+        (
+            int(line.split()[1]) // 1024 // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    with psycopg2.connect(f"{SERVER}/postgres") as conn, conn.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    import django
+
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory} GiB memory, {platform.system()} "
+        f"{platform.release()}; Python {platform.python_version()}, Django {django.get_version()}, "
+        f"PostgreSQL {pg}; gunicorn {WORKERS} sync workers, DEBUG off, cached templates, "
+        f"persistent connections (CONN_MAX_AGE=600); load from wrk on loopback, "
+        f"{CONNECTIONS} connections."
+    )
+
+
+def table(scale, compare, measured, compared, rates) -> tuple[str, list[str]]:
+    floor = rates["floor (Fortunes)"]["rps"]
+    rows = [
+        f"| page | queries at scale {compare} | queries at scale {scale} | p50 ms | p95 ms "
+        f"| req/s (gunicorn) | ratio to floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| floor (Fortunes) | | 1 | | | {floor:.0f} | 1.00 |",
+    ]
+    misses = []
+    for name, result in measured.items():
+        other = compared.get(name, {}).get("queries", "–")
+        rate = rates.get(name)
+        rps = f"{rate['rps']:.0f}" if rate else ""
+        ratio = f"{rate['rps'] / floor:.2f}" if rate else ""
+        rows.append(
+            f"| {name} | {other} | {result['queries']} | {result['p50_ms']} | {result['p95_ms']} "
+            f"| {rps} | {ratio} |"
+        )
+        if result["queries"] > TARGETS["queries"]:
+            misses.append(f"{name}: {result['queries']} queries (target ≤ {TARGETS['queries']})")
+        if other != result["queries"]:
+            misses.append(
+                f"{name}: {other} queries at scale {compare}, {result['queries']} at {scale}"
+            )
+        if result["p95_ms"] > TARGETS["p95_ms"]:
+            misses.append(f"{name}: p95 {result['p95_ms']} ms (target ≤ {TARGETS['p95_ms']} ms)")
+        if (
+            rate
+            and name in {"criterion", "drafting", "autosave"}
+            and rate["rps"] / floor < TARGETS["ratio"]
+        ):
+            misses.append(f"{name}: {rate['rps'] / floor:.0%} of the floor (target ≥ 50%)")
+        if rate and (rate["non_2xx"] or rate["errors"]):
+            misses.append(f"{name}: {rate['non_2xx']} non-2xx responses {rate['errors']}")
+    return "\n".join(rows), misses
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--compare-scale", type=float, default=0.1)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--fresh", action="store_true", help="regenerate the data")
+    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        log("wrk is missing: apt-get install -y --no-install-recommends wrk")
+        return 2
+    for scale in dict.fromkeys([args.compare_scale, args.scale]):
+        prepare(scale, args.fresh)
+    measured = {}
+    for scale in dict.fromkeys([args.compare_scale, args.scale]):
+        log(f"scale {scale}: measuring queries and latency over {args.requests} requests a page")
+        measured[scale] = json.loads(
+            manage(scale, "bench_measure", "--requests", str(args.requests), capture=True)
+        )
+    rates = throughput(args.scale, args.duration)
+    rows, misses = table(
+        args.scale, args.compare_scale, measured[args.scale], measured[args.compare_scale], rates
+    )
+    verdict = (
+        "Every target is met."
+        if not misses
+        else "Targets missed:\n\n" + "\n".join(f"- {miss}" for miss in misses)
+    )
+    sys.stdout.write(rows + "\n\n" + verdict + "\n")
+    report = Path(args.output)
+    report.write_text(
+        "# Benchmarks\n\n"
+        f"`make bench` on {time.strftime('%Y-%m-%d')}, scale {args.scale} (compared with "
+        f"{args.compare_scale}).\n\n"
+        f"Machine: {machine()}\n\n"
+        "Latency is server-side (Django's test client in-process, after one warm-up "
+        f"request, {args.requests} requests a page); throughput is gunicorn under wrk for "
+        f"{args.duration} s. Targets: ≤ {TARGETS['queries']} queries on every page and the "
+        "same at every scale; the criterion page and autosave at ≥ 50% of the floor's "
+        f"throughput; p95 ≤ {TARGETS['p95_ms']} ms.\n\n" + rows + "\n\n" + verdict + "\n" + NOTES,
+        encoding="utf-8",
+    )
+    log(f"written to {report}")
+    return 0
+
+
+NOTES = ""
+
+if __name__ == "__main__":
+    sys.exit(main())
