@@ -28,6 +28,8 @@ PYTHON = sys.executable
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 WORKERS = 2 * (os.cpu_count() or 1)
 CONNECTIONS = 16
+# One key for every process of a run: sessions made by one are read by the others.
+SECRET_KEY = os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50)
 TARGETS = {"queries": 12, "ratio": 0.5, "p95_ms": 100}
 WRK_SAVE = ROOT / "benchmark" / "autosave.lua"
 
@@ -46,12 +48,14 @@ def environment(scale: float, **extra) -> dict[str, str]:
         "DATABASE_URL": database_url(scale),
         "DEBUG": "0",
         "HTTPS": "0",
-        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", secrets.token_urlsafe(50)),
+        "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "BENCHMARK": "1",
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "nvqbank.settings",
+        # Production static files: hashed names from a manifest, served by whitenoise.
+        "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
         **extra,
     }
 
@@ -82,6 +86,7 @@ def prepare(scale: float, fresh: bool) -> None:
             cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
     manage(scale, "migrate", "--noinput", "-v0")
+    manage(scale, "collectstatic", "--noinput", "-v0")
     with psycopg2.connect(database_url(scale)) as conn, conn.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM units_unit")
         generated = cursor.fetchone()[0] > 0
@@ -111,9 +116,12 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"gunicorn did not answer at {url}")
 
 
-def wrk(url: str, duration: int, *extra: str, threads: int = 2) -> dict:
+def wrk(url: str, duration: int, *extra: str, threads: int = 2, script_args=()) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{duration}s", *extra, url]
+    if script_args:
+        command += ["--", *script_args]
     output = subprocess.run(  # noqa: S603 - wrk from the system
-        ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", *extra, url],  # noqa: S607
+        command,  # noqa: S607
         capture_output=True,
         text=True,
         check=True,
@@ -183,7 +191,7 @@ def throughput(scale: float, duration: int) -> dict:
         )
         # One wrk thread per connection, so each keeps its own answer's version.
         results["autosave"] = wrk(
-            base + "/", duration, "-s", str(WRK_SAVE), "--", str(plan), threads=CONNECTIONS
+            base + "/", duration, "-s", str(WRK_SAVE), threads=CONNECTIONS, script_args=[str(plan)]
         )
         log(f"  autosave: {results['autosave']['rps']:.0f} req/s")
         return results

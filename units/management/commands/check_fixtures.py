@@ -108,7 +108,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 deserialized.save()
-        except DatabaseError as exc:
+        except (DatabaseError, ValueError) as exc:  # psycopg2 raises ValueError for NUL
             problems.append(f"{path}: {_describe(obj)}: the database refused it: {exc}")
         return problems
 
