@@ -3,8 +3,10 @@ stranger's object answers 404 and a wrong role answers 403, in one place."""
 
 from functools import wraps
 
+from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 
@@ -19,9 +21,34 @@ def wants_json(request) -> bool:
     return request.headers.get("Accept", "").startswith("application/json")
 
 
+ROLE_CODENAMES = ("draft_answer", "review_answer")
+
+
+def role_permissions(user) -> frozenset[str]:
+    """Which of the role permissions the user holds, directly or through a group.
+
+    One query, remembered on the user object for the request (has_perm takes two).
+    """
+    held = getattr(user, "_role_permissions", None)
+    if held is None:
+        if not (user.is_authenticated and user.is_active):
+            held = frozenset()
+        elif user.is_superuser:
+            held = frozenset(ROLE_CODENAMES)
+        else:
+            held = frozenset(
+                Permission.objects.filter(Q(group__user=user) | Q(user=user))
+                .filter(content_type__app_label="units", codename__in=ROLE_CODENAMES)
+                .values_list("codename", flat=True)
+                .distinct()
+            )
+        user._role_permissions = held
+    return held
+
+
 def is_candidate(user) -> bool:
     # Superusers hold every permission but are not candidates.
-    return user.is_authenticated and not user.is_superuser and user.has_perm("units.draft_answer")
+    return not user.is_superuser and "draft_answer" in role_permissions(user)
 
 
 def signed_in(view):
@@ -67,7 +94,7 @@ def get_own_answer(user, pk: int) -> Answer:
 
 def is_assessor(user) -> bool:
     # Superusers hold every permission: the admin sees every candidate's work.
-    return user.is_authenticated and user.has_perm("units.review_answer")
+    return "review_answer" in role_permissions(user)
 
 
 def assessor_required(view):

@@ -8,7 +8,6 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from units.models import Answer
@@ -60,7 +59,13 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(results))
 
     def _measure(self, request, count):
-        with CaptureQueriesContext(connection) as queries:
+        queries = []
+
+        def count_query(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count_query):
             response = request()
         if response.status_code != 200:
             raise CommandError(f"{response.status_code} from a measured page")
