@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from units.markdown import render_markdown
@@ -16,3 +17,12 @@ def markdown_filter(text: str) -> str:
 @register.filter(name="word_count")
 def word_count_filter(text: str) -> int:
     return count_words(text or "")
+
+
+@register.simple_tag
+def language_label(language) -> str:
+    """A language's own name, marked with its lang and direction (an include, made cheap
+    because lists of criteria show it dozens of times)."""
+    return format_html(
+        '<span lang="{}" dir="{}">{}</span>', language.code, language.direction, language.name
+    )
