@@ -84,12 +84,15 @@ def _saved(answer: Answer) -> dict:
 def save(request, unit, code):
     criterion = get_criterion(unit, code)
     form = DraftForm(request.POST)
-    current = get_own_answer_or_none(request.user, criterion)
+
+    def current():  # only a refused save shows the page again
+        return get_own_answer_or_none(request.user, criterion)
+
     if not form.is_valid():
         if wants_json(request):
             return JsonResponse({"error": "invalid", "message": _first_error(form)}, status=400)
         messages.error(request, _first_error(form))
-        return _write_page(request, criterion, current, form=form, status=400)
+        return _write_page(request, criterion, current(), form=form, status=400)
     try:
         answer = services.draft_save(
             candidate=request.user,
@@ -104,7 +107,7 @@ def save(request, unit, code):
         if wants_json(request):
             return JsonResponse({"error": "unavailable", "message": UNAVAILABLE}, status=503)
         messages.error(request, UNAVAILABLE)
-        return _write_page(request, criterion, current, form=form, status=503)
+        return _write_page(request, criterion, current(), form=form, status=503)
     except services.StaleVersion as exc:
         if wants_json(request):
             return JsonResponse(
@@ -117,12 +120,14 @@ def save(request, unit, code):
                 status=409,
             )
         messages.error(request, str(exc))
-        return _write_page(request, criterion, current, form=form, conflict=exc.current, status=409)
+        return _write_page(
+            request, criterion, current(), form=form, conflict=exc.current, status=409
+        )
     except services.DomainError as exc:
         if wants_json(request):
             return JsonResponse({"error": "refused", "message": str(exc)}, status=409)
         messages.error(request, str(exc))
-        return _write_page(request, criterion, current, form=form, status=409)
+        return _write_page(request, criterion, current(), form=form, status=409)
     if wants_json(request):
         return JsonResponse(_saved(answer))
     messages.success(request, "Your answer is saved.")
