@@ -6,7 +6,12 @@ from .text import diff_words, highlight
 
 
 def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
-    """Four queries, whatever the number of revisions and comments."""
+    """Four queries, whatever the number of revisions and comments.
+
+    The word diff since the last review is for the assessor's page only: it costs
+    more than the rest of the page put together, and the candidate has their own
+    revisions page to compare any two.
+    """
     if answer is None or answer.submitted_at is None:
         return {"revisions": [], "comments": [], "history": []}
     revisions = list(answer.revisions.all())
@@ -33,6 +38,10 @@ def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
         "comments": comments,
         "decisions": decisions,
         "last_reviewed": last_reviewed,
-        "changes": diff_words(last_reviewed.text, latest.text) if last_reviewed else None,
+        "changes": (
+            diff_words(last_reviewed.text, latest.text)
+            if last_reviewed and not for_candidate
+            else None
+        ),
         "history": list(answer.audit_entries.select_related("actor", "revision")),
     }
