@@ -223,14 +223,17 @@
   // --- Preview ---------------------------------------------------------------------
   const writeTab = form.querySelector("[data-action=show-write]");
   const previewTab = form.querySelector("[data-action=show-preview]");
+  function showTab(previewing) {
+    preview.hidden = !previewing;
+    textarea.hidden = previewing;
+    writeTab.classList.toggle("active", !previewing);
+    previewTab.classList.toggle("active", previewing);
+    writeTab.setAttribute("aria-pressed", String(!previewing));
+    previewTab.setAttribute("aria-pressed", String(previewing));
+  }
   async function showPreview() {
     preview.textContent = "Loading preview…";
-    preview.hidden = false;
-    textarea.hidden = true;
-    writeTab.classList.remove("active");
-    previewTab.classList.add("active");
-    writeTab.setAttribute("aria-pressed", "false");
-    previewTab.setAttribute("aria-pressed", "true");
+    showTab(true);
     try {
       const response = await post(form.dataset.previewUrl, { text: textarea.value });
       const data = await response.json();
@@ -243,12 +246,7 @@
     preview.focus();
   }
   function showWrite() {
-    preview.hidden = true;
-    textarea.hidden = false;
-    previewTab.classList.remove("active");
-    writeTab.classList.add("active");
-    previewTab.setAttribute("aria-pressed", "false");
-    writeTab.setAttribute("aria-pressed", "true");
+    showTab(false);
     textarea.focus();
   }
   previewTab.addEventListener("click", showPreview);
