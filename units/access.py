@@ -3,6 +3,7 @@ stranger's object answers 404 and a wrong role answers 403, in one place."""
 
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 
 from .models import Answer, LearningOutcome
+from .roles import CANDIDATE
 
 SIGNED_OUT_MESSAGE = (
     "You have been signed out. Sign in again to save: your text is kept in this browser."
@@ -119,10 +121,7 @@ def get_answer_for_review(user, pk: int) -> Answer:
 
 
 def candidates_of(user):
-    from django.contrib.auth import get_user_model
-
-    from .roles import CANDIDATE
-
+    """The people whose answers the assessor reviews (for the admin: every candidate)."""
     users = get_user_model().objects.order_by("first_name", "last_name", "username")
     if user.is_superuser:
         return users.filter(groups__name=CANDIDATE)
