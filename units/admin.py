@@ -12,6 +12,7 @@ from .models import (
     ModelAnswer,
     Reading,
     Revision,
+    SecurityEvent,
     Unit,
     UnitIntroduction,
 )
@@ -178,3 +179,11 @@ admin.site.unregister(User)
 class PersonAdmin(UserAdmin):
     inlines = [CandidateAssignmentInline]
     list_filter = [*UserAdmin.list_filter, "groups"]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "username", "ip_address", "user_agent"]
+    list_filter = ["kind"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "created_at"
