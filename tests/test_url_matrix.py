@@ -50,8 +50,14 @@ MATRIX = {
     "password_reset_complete": ("get", None, ALL_200),
 }
 # The admin site is one rule: staff only; everyone else is sent to its sign-in.
-ADMIN_SAMPLE = ["admin:index", "admin:units_answer_changelist", "admin:units_auditentry_changelist", "admin:units_securityevent_changelist",
-                "admin:auth_user_changelist", "admin:units_unit_changelist"]  # fmt: skip
+ADMIN_SAMPLE = [
+    "admin:index",
+    "admin:units_answer_changelist",
+    "admin:units_auditentry_changelist",
+    "admin:units_securityevent_changelist",
+    "admin:auth_user_changelist",
+    "admin:units_unit_changelist",
+]
 ADMIN_EXPECTED = [302, 302, 302, 302, 302, 200]
 
 

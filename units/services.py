@@ -103,13 +103,7 @@ def _transition(
     ).update(status=target, version=F("version") + 1, updated_at=now, **changes)
     if not updated:
         answer.refresh_from_db()
-        if answer.status not in sources:
-            raise TransitionNotAllowed(
-                _locked_message(answer)
-                if action == "submit"
-                else f"An answer that is {answer.get_status_display().lower()} "
-                f"cannot be {PAST_TENSE[action]}."
-            )
+        _refuse_unless_allowed(answer, action)
         raise StaleVersion(answer)
     from_status = answer.status
     answer.refresh_from_db()
@@ -156,8 +150,7 @@ def draft_submit(
         answer = draft_save(
             candidate=candidate, criterion=criterion, text=text, base_version=base_version
         )
-    if not answer.allows("submit"):
-        raise TransitionNotAllowed(_locked_message(answer))
+    _refuse_unless_allowed(answer, "submit")
     now = timezone.now()
     revision = Revision.objects.create(
         answer=answer,
@@ -179,11 +172,13 @@ def _latest_revision(answer: Answer) -> Revision:
 
 
 def _refuse_unless_allowed(answer: Answer, action: str) -> None:
-    if not answer.allows(action):
-        raise TransitionNotAllowed(
-            f"An answer that is {answer.get_status_display().lower()} "
-            f"cannot be {PAST_TENSE[action]}."
-        )
+    if answer.allows(action):
+        return
+    if action == "submit":
+        raise TransitionNotAllowed(_locked_message(answer))
+    raise TransitionNotAllowed(
+        f"An answer that is {answer.get_status_display().lower()} cannot be {PAST_TENSE[action]}."
+    )
 
 
 def _decide(

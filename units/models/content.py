@@ -165,6 +165,14 @@ class LearningOutcome(models.Model):
         return sort_codes(row.language for row in self.answer_language_rows)
 
 
+class InLanguage:
+    """For models with a `language` tag: the Language it names (own name, direction)."""
+
+    @property
+    def language_info(self):
+        return get_language(self.language)
+
+
 class ModelAnswerQuerySet(models.QuerySet):
     def languages_by_unit(self) -> dict[int, list]:
         pairs = self.values_list("learning_outcome__unit_id", "language").distinct().order_by()
@@ -183,7 +191,7 @@ class ModelAnswerManager(models.Manager.from_queryset(ModelAnswerQuerySet)):
         )
 
 
-class ModelAnswer(models.Model):
+class ModelAnswer(InLanguage, models.Model):
     """A model answer to one criterion in one language: a guide, not text to copy."""
 
     learning_outcome = models.ForeignKey(
@@ -216,17 +224,13 @@ class ModelAnswer(models.Model):
 
     natural_key.dependencies = ["units.learningoutcome"]
 
-    @property
-    def language_info(self):
-        return get_language(self.language)
-
 
 class UnitIntroductionManager(models.Manager):
     def get_by_natural_key(self, unit_code, language):
         return self.get(unit__code=unit_code, language=language)
 
 
-class UnitIntroduction(models.Model):
+class UnitIntroduction(InLanguage, models.Model):
     """The source's introduction to a unit for candidates, in one language."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="introductions")
@@ -253,17 +257,13 @@ class UnitIntroduction(models.Model):
 
     natural_key.dependencies = ["units.unit"]
 
-    @property
-    def language_info(self):
-        return get_language(self.language)
-
 
 class ReadingManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
 
-class Reading(models.Model):
+class Reading(InLanguage, models.Model):
     """Background reading for one or more units, such as an article in Croatian."""
 
     slug = models.SlugField(max_length=80, unique=True)
@@ -294,7 +294,3 @@ class Reading(models.Model):
 
     def natural_key(self):
         return (self.slug,)
-
-    @property
-    def language_info(self):
-        return get_language(self.language)
