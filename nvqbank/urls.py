@@ -8,6 +8,11 @@ from . import views
 admin.site.site_header = "NVQ Answer Bank administration"
 admin.site.site_title = "NVQ Answer Bank"
 
+# The app's own error pages, drawn even for a request Django could not read.
+handler400 = "nvqbank.views.bad_request"
+handler403 = "nvqbank.views.permission_denied"
+handler404 = "nvqbank.views.page_not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/signed-in/", login_required(views.signed_in_again), name="signed_in_again"),

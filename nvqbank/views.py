@@ -1,6 +1,8 @@
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from units.access import wants_json
+
 CSRF_MESSAGE = (
     "Your sign-in has changed or expired. Sign in again: your text is kept in this browser."
 )
@@ -11,6 +13,35 @@ def csrf_failure(request, reason=""):
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"error": "csrf", "message": CSRF_MESSAGE}, status=403)
     return render(request, "403_csrf.html", status=403)
+
+
+def _error_page(request, status, template, error, message):
+    """An error answered as JSON to a script, as the app's own page to a person.
+
+    Django's default handlers are wrapped in requires_csrf_token, which reads the
+    form again: a body it could not read the first time (a form in UTF-16 or
+    Latin-1) then fails inside the handler and the server answers a bare 500.
+    These handlers read nothing from the request but its Accept header and path.
+    """
+    if wants_json(request):
+        return JsonResponse({"error": error, "message": message}, status=status)
+    return render(request, template, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error_page(
+        request, 400, "400.html", "bad_request", "That request could not be understood."
+    )
+
+
+def permission_denied(request, exception=None):
+    return _error_page(
+        request, 403, "403.html", "forbidden", "Your account does not have access to this."
+    )
+
+
+def page_not_found(request, exception=None):
+    return _error_page(request, 404, "404.html", "not_found", "There is nothing here.")
 
 
 def signed_in_again(request):
