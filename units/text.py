@@ -25,8 +25,17 @@ _WORD = re.compile(r"\w")
 _TOKEN = re.compile(rf"\s+|[{_CJK}]|[^\s{_CJK}]+")
 
 
+# Bidirectional controls (embeddings, overrides, isolates, marks): invisible, and they
+# reorder the text around them, so "txt.exe" can show as "exe.txt" or a name swallow
+# the words after it. Answers, comments and names do without them: Arabic or Hebrew
+# text reads correctly without them, at worst a mark beside punctuation is lost.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_text(text: str) -> str:
-    """Normalise line ends and drop NUL bytes, which databases refuse and no one types."""
+    """Normalise line ends and drop NUL bytes, which databases refuse and no one types,
+    and bidirectional controls, which reorder what surrounds them."""
+    text = BIDI_CONTROLS.sub("", text)
     return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -19,6 +19,15 @@ def word_count_filter(text: str) -> int:
     return count_words(text or "")
 
 
+@register.filter(name="person")
+def person_filter(user) -> str:
+    """A person's name, or their username, isolated in <bdi>: whatever characters it
+    holds, it cannot reorder the text around it."""
+    if not user:
+        return ""
+    return format_html("<bdi>{}</bdi>", user.get_full_name() or user.get_username())
+
+
 @register.simple_tag
 def language_label(language) -> str:
     """A language's own name, marked with its lang and direction (an include, made cheap
