@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 # Load order matters: readings name the units they belong to.
 FIXTURES := fixtures/unit-f3.json fixtures/unit-a-601-2550.json fixtures/readings.json
 
+# `make run PORT=8001` serves on another port.
+PORT ?= 8000
+
 .PHONY: install run test screenshots bench lint format migrations-check check-fixtures clean
 
 install: $(VENV)/.installed
@@ -20,7 +23,10 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddata $(FIXTURES)
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	# The notification worker beside the server: emails appear in this console.
+	$(BIN)/python manage.py deliver_notifications --loop --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Browser tests need Debian's chromium and fonts-noto-cjk (.ci/run installs them);
 # without them they are skipped, and pytest's summary says why.

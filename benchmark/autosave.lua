@@ -17,7 +17,7 @@ end
 
 function request()
   count = count + 1
-  local body = "text=" .. me.text .. "+save+" .. count .. "&version=" .. version
+  local body = "text=" .. me.text .. "+save+" .. count .. "&version=" .. version .. "&owner=" .. me.owner
   return wrk.format("POST", me.path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Accept"] = "application/json",

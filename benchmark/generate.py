@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from units.models import (
+    Action,
     Answer,
     Assignment,
     AuditEntry,
@@ -221,6 +222,7 @@ def generate(scale: float) -> dict[str, int]:
         len(made) * n["revisions_per_answer"],
     )
     assessor_of = {c.pk: assessors[i % len(assessors)] for i, c in enumerate(candidates)}
+    last = n["revisions_per_answer"]
     _bulk(
         Comment,
         (
@@ -235,12 +237,28 @@ def generate(scale: float) -> dict[str, int]:
                 created_at=rev.created_at + timedelta(hours=2),
             )
             for rev in revisions
-            if rev.number <= n["comments_per_answer"]
+            # Returning needs a comment: every revision but a waiting or accepted last one.
+            if rev.number <= max(n["comments_per_answer"], last - 1)
+            or rev.answer.status == Answer.Status.NEEDS_REVISION
         ),
         "comments",
         len(made) * n["comments_per_answer"],
     )
-    decided = [r for r in revisions if r.number < 3 or r.answer.status == Answer.Status.ACCEPTED]
+    # Only states the state machine can reach: every revision but the last was
+    # returned; the last is waiting (submitted), returned or accepted.
+
+    def decided_by(revision) -> Action | None:
+        if revision.number < last or revision.answer.status == Answer.Status.NEEDS_REVISION:
+            return Action.RETURN
+        if revision.answer.status == Answer.Status.ACCEPTED:
+            return Action.ACCEPT
+        return None
+
+    outcome_of = {
+        Action.RETURN: Decision.Outcome.NEEDS_REVISION,
+        Action.ACCEPT: Decision.Outcome.ACCEPTED,
+    }
+    decided = [(r, decided_by(r)) for r in revisions if decided_by(r)]
     _bulk(
         Decision,
         (
@@ -248,14 +266,26 @@ def generate(scale: float) -> dict[str, int]:
                 answer=r.answer,
                 revision=r,
                 assessor=assessor_of[r.answer.candidate_id],
-                outcome="accepted" if r.number == 3 else "needs_revision",
+                outcome=outcome_of[action],
                 created_at=r.created_at + timedelta(hours=3),
             )
-            for r in decided
+            for r, action in decided
         ),
         "decisions",
         len(decided),
     )
+
+    def steps(revision):
+        yield (
+            revision.answer.candidate,
+            Action.SUBMIT,
+            Answer.Status.DRAFT if revision.number == 1 else Answer.Status.NEEDS_REVISION,
+            0,
+        )
+        action = decided_by(revision)
+        if action:
+            yield assessor_of[revision.answer.candidate_id], action, Answer.Status.SUBMITTED, 3
+
     _bulk(
         AuditEntry,
         (
@@ -263,26 +293,16 @@ def generate(scale: float) -> dict[str, int]:
                 answer=r.answer,
                 actor=actor,
                 action=action,
-                from_status=src,
-                to_status=dst,
+                from_status=source,
+                to_status=Answer.TRANSITIONS[action][1],
                 revision=r,
-                created_at=r.created_at + timedelta(hours=h),
+                created_at=r.created_at + timedelta(hours=hours),
             )
             for r in revisions
-            for actor, action, src, dst, h in [
-                (
-                    r.answer.candidate,
-                    "submit",
-                    "draft" if r.number == 1 else "needs_revision",
-                    "submitted",
-                    0,
-                ),
-                (assessor_of[r.answer.candidate_id], "return", "submitted", "needs_revision", 3),
-            ]
-            if action == "submit" or r.number < 3
+            for actor, action, source, hours in steps(r)
         ),
         "audit entries",
-        len(made) * (n["revisions_per_answer"] * 2 - 1),
+        len(revisions) + len(decided),
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

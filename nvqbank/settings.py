@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "axes",
+    # The notification outbox (before units, whose admin extends post_office's).
+    "post_office",
     "units",
 ]
 # The performance benchmark's floor (make bench) and its data generator.
@@ -157,8 +159,30 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# How mail is delivered: by the worker (`manage.py deliver_notifications`) for
+# notifications, in the request for password resets. Console by default.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "NVQ Answer Bank <noreply@localhost>")
+# The SMTP backend's server (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL, not both.")
+# Seconds before a silent mail server is given up on (the attempt is retried later).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# The notification outbox (django-post-office): a failed delivery is retried
+# EMAIL_MAX_RETRIES times, first after EMAIL_RETRY_SECONDS, the wait doubling each
+# time up to an hour (units/management/commands/deliver_notifications.py).
+POST_OFFICE = {
+    "MAX_RETRIES": env_int("EMAIL_MAX_RETRIES", 8),
+    "RETRY_INTERVAL": timedelta(seconds=env_int("EMAIL_RETRY_SECONDS", 60)),
+    "LOG_LEVEL": 2,  # a Log row for every attempt, sent or failed
+    "DEFAULT_PRIORITY": "medium",  # queued, never sent in the request
+}
 # The address people reach the app at, for links in emails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
@@ -219,13 +243,34 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# How many proxies in front add X-Forwarded-For; 0 (no proxy): the header is ignored.
+# units.security.client_ip reads it; django-axes asks that function for the address.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "units.security.client_ip"
 AXES_VERBOSE = False
+
+# How fast one person may write, per action: "count/period" rates (s, m, h, d),
+# comma-separated when several apply; counted in the default cache, per person
+# (or per address when signed out). Signing in is throttled by django-axes.
+RATE_LIMITS = {
+    "save": os.environ.get("RATE_LIMIT_SAVE", "60/m"),
+    "submit": os.environ.get("RATE_LIMIT_SUBMIT", "10/m"),
+    "comment": os.environ.get("RATE_LIMIT_COMMENT", "10/m,100/h"),
+    "decide": os.environ.get("RATE_LIMIT_DECIDE", "30/m"),
+    "preview": os.environ.get("RATE_LIMIT_PREVIEW", "30/m"),
+}
+# The default cache holds the rate counts, in each worker process's memory: with
+# N workers a person may reach N times a rate before every worker refuses.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # The worker reports its own summary; post_office's per-batch lines are noise.
+        "post_office": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }

@@ -1,5 +1,8 @@
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 
 from units.access import wants_json
 
@@ -29,6 +32,17 @@ def _error_page(request, status, template, error, message):
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        # Autosave shows this message: the text stays in the browser.
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return _error_page(
+            request,
+            400,
+            "400.html",
+            "too_large",
+            f"This is more than the server accepts in one request ({limit}). "
+            "Nothing was saved from this change; your text is kept in this browser.",
+        )
     return _error_page(
         request, 400, "400.html", "bad_request", "That request could not be understood."
     )

@@ -73,3 +73,24 @@ def criterion(db):
 
 
 JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counts():
+    """Rate counts live in the cache, keyed by user id: ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def page_owner(client) -> str:
+    """What a drafting page loaded for the client's signed-in person sends as
+    `owner` with each save and submit ("" when nobody is signed in)."""
+    from django.contrib.auth import SESSION_KEY, get_user_model
+
+    from units.access import owner_token
+
+    pk = client.session.get(SESSION_KEY)
+    return owner_token(get_user_model().objects.get(pk=pk)) if pk else ""

@@ -10,6 +10,8 @@ from django.urls import reverse
 from units import services
 from units.models import Answer
 
+from .conftest import page_owner
+
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "alice", "bob", "carol", "dave", "admin"]
@@ -74,7 +76,9 @@ def test_access_matrix(client, people, criterion, alices_answer, name, method, e
         # overwrite Alice's answer (Bob's save creates his own, from version 0).
         version = 0 if role == "bob" and name == "save" else 1
         response = client.post(
-            target, {"text": "Overwritten!", "version": version, "declaration": "on"},
+            target,
+            {"text": "Overwritten!", "version": version, "owner": page_owner(client),
+             "declaration": "on"},
             HTTP_ACCEPT="application/json",
         )  # fmt: skip
     status = expected[ROLES.index(role)]
@@ -88,7 +92,7 @@ def test_access_matrix(client, people, criterion, alices_answer, name, method, e
 def test_anonymous_json_requests_get_401(client, criterion):
     response = client.post(
         reverse("units:save", kwargs=criterion_kwargs(criterion)),
-        {"text": "x", "version": 0},
+        {"text": "x", "version": 0, "owner": page_owner(client)},
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 401
@@ -114,13 +118,14 @@ def review_snapshot():
 
 
 # The assessor's pages and the candidate's reply, on Alice's returned answer.
-# Refused requests (401, 403, 404, 400) must change nothing.
+# Refused requests (401, 403, 404, 409) must change nothing.
 REVIEW_MATRIX = [
     ("queue", "get", {}, [302, 403, 403, 200, 200, 200]),
     ("review", "get", {}, [302, 403, 403, 200, 404, 200]),
     ("comment", "post", {"body": "Noted."}, [401, 403, 403, 302, 404, 302]),
-    ("decide", "post", {"outcome": "accepted"}, [401, 403, 403, 400, 404, 400]),
-    ("reopen", "post", {"reason": "Because."}, [401, 403, 403, 400, 404, 400]),
+    # Alice's answer is returned: neither accepting nor reopening is a move from there.
+    ("decide", "post", {"action": "accept"}, [401, 403, 403, 409, 404, 409]),
+    ("reopen", "post", {"reason": "Because."}, [401, 403, 403, 409, 404, 409]),
     ("reply", "post", {"body": "Thanks!"}, [401, 302, 404, 403, 403, 403]),
 ]
 

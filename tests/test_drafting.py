@@ -5,7 +5,7 @@ from django.urls import reverse
 from units import services
 from units.models import Answer, Revision
 
-from .conftest import JSON, make_unit
+from .conftest import JSON, make_unit, page_owner
 from .html_safety import unsafe_markup
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,11 @@ def alice_client(client, people):
 
 
 def save(client, criterion, text, version, **headers):
-    return client.post(url("save", criterion), {"text": text, "version": version}, **headers)
+    return client.post(
+        url("save", criterion),
+        {"text": text, "version": version, "owner": page_owner(client)},
+        **headers,
+    )
 
 
 def test_drafting_page_shows_question_editor_and_model_answer(alice_client, criterion):
@@ -95,7 +99,7 @@ def test_nul_bytes_are_cleaned_and_invalid_utf8_does_not_break_the_save(alice_cl
     assert Answer.objects.get().text == "ab"
     response = alice_client.post(
         url("save", criterion),
-        b"text=caf%C3%A9%FF%FE&version=1",
+        b"text=caf%C3%A9%FF%FE&version=1&owner=" + page_owner(alice_client).encode(),
         content_type="application/x-www-form-urlencoded",
         **JSON,
     )
@@ -106,7 +110,13 @@ def test_nul_bytes_are_cleaned_and_invalid_utf8_does_not_break_the_save(alice_cl
 def test_posted_owner_status_and_version_fields_are_ignored(alice_client, people, criterion):
     alice_client.post(
         url("save", criterion),
-        {"text": "Mine.", "version": 0, "status": "accepted", "candidate": people["bob"].pk},
+        {
+            "text": "Mine.",
+            "version": 0,
+            "owner": page_owner(alice_client),
+            "status": "accepted",
+            "candidate": people["bob"].pk,
+        },
         **JSON,
     )
     answer = Answer.objects.get()
@@ -114,7 +124,10 @@ def test_posted_owner_status_and_version_fields_are_ignored(alice_client, people
 
 
 def test_submit_needs_the_declaration_and_keeps_the_text(alice_client, criterion):
-    response = alice_client.post(url("submit", criterion), {"text": "My answer.", "version": 0})
+    response = alice_client.post(
+        url("submit", criterion),
+        {"text": "My answer.", "version": 0, "owner": page_owner(alice_client)},
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "Tick the declaration" in html and "My answer.</textarea>" in html
@@ -123,14 +136,20 @@ def test_submit_needs_the_declaration_and_keeps_the_text(alice_client, criterion
 
 def test_submit_freezes_a_revision_and_locks_the_answer(alice_client, criterion):
     response = alice_client.post(
-        url("submit", criterion), {"text": "My answer.", "version": 0, "declaration": "on"}
+        url("submit", criterion),
+        {
+            "text": "My answer.",
+            "version": 0,
+            "owner": page_owner(alice_client),
+            "declaration": "on",
+        },
     )
     assert response.status_code == 302
     answer = Answer.objects.get()
     assert answer.status == "submitted"
     assert list(answer.revisions.values_list("number", "text")) == [(1, "My answer.")]
     html = alice_client.get(url("write", criterion)).content.decode()
-    assert "readonly" in html and "with your assessor" in html
+    assert 'name="text"' not in html and "with your assessor" in html  # no editor to type in
     refused = save(alice_client, criterion, "Sneaky edit.", answer.version, **JSON)
     assert refused.status_code == 409 and "with your assessor" in refused.json()["message"]
     assert Answer.objects.get().text == "My answer."

@@ -23,7 +23,7 @@ from units.models import (
     UnitIntroduction,
 )
 
-from .conftest import JSON
+from .conftest import JSON, page_owner
 
 CONTENT = [Unit, LearningOutcome, ModelAnswer, UnitIntroduction, Reading]
 
@@ -52,7 +52,7 @@ def test_a_save_the_database_refuses_gets_a_clear_error_and_loses_nothing(
             cursor.execute("SET lock_timeout = '200ms'")
         response = client.post(
             reverse("units:save", kwargs={"unit": criterion.unit.slug, "code": criterion.code}),
-            {"text": "New words.", "version": 1},
+            {"text": "New words.", "version": 1, "owner": page_owner(client)},
             **JSON,
         )
     finally:

@@ -13,7 +13,7 @@ from units import services
 from units.models import Answer, Comment, ModelAnswer, Reading
 from units.text import MAX_COMMENT_CHARS, clean_text
 
-from .conftest import JSON
+from .conftest import JSON, page_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,11 @@ def url(name, criterion=None, **kwargs):
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_a_hostile_draft_is_saved_as_text_and_shown_harmlessly(client, people, criterion, kind):
     client.force_login(people["bob"])
-    saved = client.post(url("save", criterion), {"text": HOSTILE[kind], "version": 0}, **JSON)
+    saved = client.post(
+        url("save", criterion),
+        {"text": HOSTILE[kind], "version": 0, "owner": page_owner(client)},
+        **JSON,
+    )
     assert saved.status_code == 200
     assert Answer.objects.get(candidate=people["bob"]).text == clean_text(HOSTILE[kind])
     assert_page_is_safe(client.get(url("write", criterion)))
@@ -108,7 +112,8 @@ def test_a_hostile_draft_is_saved_as_text_and_shown_harmlessly(client, people, c
 def test_a_hostile_submission_and_its_revision_page(client, people, criterion, kind):
     client.force_login(people["bob"])
     client.post(
-        url("submit", criterion), {"text": HOSTILE[kind], "version": 0, "declaration": "on"}
+        url("submit", criterion),
+        {"text": HOSTILE[kind], "version": 0, "owner": page_owner(client), "declaration": "on"},
     )
     answer = Answer.objects.get(candidate=people["bob"])
     assert answer.status == "submitted"
@@ -166,11 +171,14 @@ def test_two_megabyte_bodies_get_a_clear_message_and_lose_nothing(client, people
     client.force_login(people["alice"])
     big = "x" * 2_000_000
     refused = client.post(
-        url("save", criterion), {"text": big, "version": returned_answer.version}, **JSON
+        url("save", criterion),
+        {"text": big, "version": returned_answer.version, "owner": page_owner(client)},
+        **JSON,
     )
     assert refused.status_code == 400 and "at most 100000 characters" in refused.json()["message"]
     refused = client.post(
-        url("submit", criterion), {"text": big, "version": 0, "declaration": "on"}
+        url("submit", criterion),
+        {"text": big, "version": 0, "owner": page_owner(client), "declaration": "on"},
     )
     assert refused.status_code == 400
     assert client.post(url("preview"), {"text": big}, **JSON).status_code == 400
@@ -186,7 +194,9 @@ def test_two_megabyte_bodies_get_a_clear_message_and_lose_nothing(client, people
 def test_a_request_too_big_to_read_is_a_400_not_a_500(client, people, criterion):
     client.force_login(people["alice"])
     huge = "质" * 1_000_000  # 9 MB once URL-encoded: over Django's upload limit
-    response = client.post(url("save", criterion), {"text": huge, "version": 0}, **JSON)
+    response = client.post(
+        url("save", criterion), {"text": huge, "version": 0, "owner": page_owner(client)}, **JSON
+    )
     assert response.status_code == 400
     assert not Answer.objects.exists()
 

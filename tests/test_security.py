@@ -143,7 +143,7 @@ def test_decisions_record_where_they_came_from(client, people, criterion):
         declaration=True,
     ).answer  # fmt: skip
     client.force_login(people["carol"])
-    client.post(reverse("units:decide", kwargs={"pk": answer.pk}), {"outcome": "accepted"})
+    client.post(reverse("units:decide", kwargs={"pk": answer.pk}), {"action": "accept"})
     decision = answer.decisions.get()
     assert (decision.assessor, decision.ip_address) == (people["carol"], "127.0.0.1")
     assert answer.audit_entries.get(action="accept").ip_address == "127.0.0.1"

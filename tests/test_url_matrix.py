@@ -8,6 +8,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from units import services
 from units.models import Answer, AuditEntry, Comment, Decision, Revision
 
+from .conftest import page_owner
+
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "alice", "bob", "carol", "dave", "admin"]
@@ -30,6 +32,7 @@ MATRIX = {
     # Bob's save makes his own answer (302 back to his page); Alice's is stale (409).
     "units:save": ("post", {"text": "Overwritten", "version": 0}, [302, 409, 302, 403, 403, 403]),
     "units:submit": ("post", {"text": "Overwritten", "version": 0}, [302, 400, 400, 403, 403, 403]),
+    "units:answer_state": ("get", None, CANDIDATES),
     "units:revisions": ("get", None, [302, 200, 404, 403, 403, 403]),
     "units:reply": ("post", {"body": ""}, [302, 302, 404, 403, 403, 403]),
     "units:preview": ("post", {"text": "*hi*"}, [302, 200, 200, 200, 200, 200]),
@@ -37,7 +40,7 @@ MATRIX = {
     "units:queue": ("get", None, ASSESSORS),
     "units:review": ("get", None, ALICES_ANSWER_FOR_REVIEW),
     "units:comment": ("post", {"body": ""}, [302, 403, 403, 400, 404, 400]),
-    "units:decide": ("post", {"outcome": "maybe"}, [302, 403, 403, 400, 404, 400]),
+    "units:decide": ("post", {"action": "maybe"}, [302, 403, 403, 400, 404, 400]),
     "units:reopen": ("post", {"reason": ""}, [302, 403, 403, 400, 404, 400]),
     "signed_in_again": ("get", None, SIGNED_IN),
     "login": ("get", None, ALL_200),
@@ -97,7 +100,7 @@ def url_for(name, world):
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
     }.get(name)
     if name in {"units:criterion", "units:model_answer", "units:write", "units:save",
-                "units:submit"}:  # fmt: skip
+                "units:submit", "units:answer_state"}:  # fmt: skip
         kwargs = {"unit": criterion.unit.slug, "code": criterion.code}
     if name in {"units:revisions", "units:reply", "units:review", "units:comment",
                 "units:decide", "units:reopen"}:  # fmt: skip
@@ -126,6 +129,8 @@ def test_url_matrix(client, people, world, name, role):
         client.force_login(people[role])
     before = alices_work(people["alice"])
     url = url_for(name, world)
+    if name in {"units:save", "units:submit"}:
+        data = {**data, "owner": page_owner(client)}
     response = client.get(url) if method == "get" else client.post(url, data)
     wanted = expected[ROLES.index(role)]
     assert response.status_code == wanted, (name, role, response.status_code)

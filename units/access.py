@@ -6,11 +6,13 @@ from functools import wraps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 
+from .errors import WrongPerson
 from .models import Answer, LearningOutcome
 from .roles import CANDIDATE
 
@@ -110,6 +112,24 @@ def assessor_required(view):
     return wrapper
 
 
+def has_role(user) -> bool:
+    """A candidate, an assessor or staff: someone the centre gave a part in the app."""
+    return user.is_staff or bool(role_permissions(user))
+
+
+def role_required(view):
+    """Signed in and with a role: an account nobody gave a role can only read."""
+
+    @signed_in
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not has_role(request.user):
+            raise PermissionDenied("Only candidates, assessors and staff use this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def get_answer_for_review(user, pk: int) -> Answer:
     """An answer the assessor may review: their candidate's, submitted at least once."""
     return get_object_or_404(
@@ -126,3 +146,37 @@ def candidates_of(user):
     if user.is_superuser:
         return users.filter(groups__name=CANDIDATE)
     return users.filter(assessor_assignments__assessor=user)
+
+
+# Whose answer a drafting page was loaded for. Signed, so a page can only claim
+# the person it was really served to; a save or submit from it is refused for
+# anyone else signed in in the same browser since (a shared computer).
+OWNER_SALT = "nvqbank.answer-owner"
+
+
+def owner_token(user) -> str:
+    return signing.dumps(user.pk, salt=OWNER_SALT)
+
+
+def _first_name(user) -> str:
+    return user.first_name or user.username
+
+
+def check_page_owner(user, token: str) -> None:
+    """Refuse unless the page that sent `token` was loaded for `user`."""
+    try:
+        owner_pk = signing.loads(token, salt=OWNER_SALT)
+    except signing.BadSignature:
+        owner_pk = None
+    if owner_pk == user.pk:
+        return
+    owner = get_user_model().objects.filter(pk=owner_pk).first() if owner_pk else None
+    if owner is None:
+        raise WrongPerson(
+            "This page was opened for someone else. Reload it to work on your own answer; "
+            "the text is kept in this browser."
+        )
+    raise WrongPerson(
+        f"This page is {_first_name(owner)}'s; you are signed in as {_first_name(user)}. "
+        f"Sign in as {_first_name(owner)} to save it — the text is kept in this browser."
+    )

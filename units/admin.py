@@ -1,6 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Permission, User
+from django.core.exceptions import ValidationError
+from django.db.models import Count, OuterRef, Q, Subquery
+from post_office.admin import EmailAdmin, LogInline
+from post_office.admin import requeue as post_office_requeue
+from post_office.models import STATUS, Attachment, Email, EmailTemplate, Log
 
 from .models import (
     Answer,
@@ -16,6 +22,8 @@ from .models import (
     Unit,
     UnitIntroduction,
 )
+from .roles import ASSESSOR, CANDIDATE, ROLE_PERMISSIONS
+from .text import clean_text
 
 
 class LearningOutcomeInline(admin.TabularInline):
@@ -175,10 +183,122 @@ class CandidateAssignmentInline(admin.TabularInline):
 admin.site.unregister(User)
 
 
+# Handing out the two workflow roles is what the Admin group is for, although its
+# members are neither candidates nor assessors themselves.
+WORKFLOW_ROLE_PERMISSIONS = frozenset(
+    f"{app}.{codename}"
+    for role in (CANDIDATE, ASSESSOR)
+    for app, codename in ROLE_PERMISSIONS[role]
+)
+
+
+def grantable_permissions(user) -> frozenset[str]:
+    """What a non-superuser may give others: what they hold, and the workflow roles."""
+    return frozenset(user.get_all_permissions()) | WORKFLOW_ROLE_PERMISSIONS
+
+
+def _names(permissions) -> set[str]:
+    return {f"{app}.{codename}" for app, codename in permissions}
+
+
+def held_permissions(person) -> set[str]:
+    """Every permission a person holds directly or through a group, active or not."""
+    return _names(
+        Permission.objects.filter(Q(user=person) | Q(group__user=person)).values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+
+
+def may_manage(user, person) -> bool:
+    """Only a superuser manages a superuser, or someone who holds more than the
+    manager could grant (including a deactivated account waiting to be reactivated)."""
+    if user.is_superuser:
+        return True
+    return not person.is_superuser and held_permissions(person) <= grantable_permissions(user)
+
+
+class PersonChangeForm(UserChangeForm):
+    """Names without bidirectional controls; grants checked against who grants them."""
+
+    granted_by = None  # the signed-in user, set by PersonAdmin.get_form
+
+    def clean_first_name(self):
+        return clean_text(self.cleaned_data["first_name"]).strip()
+
+    def clean_last_name(self):
+        return clean_text(self.cleaned_data["last_name"]).strip()
+
+    def _refuse_beyond_grantor(self, field, held_by, describe):
+        chosen = self.cleaned_data[field]
+        if self.granted_by is None or self.granted_by.is_superuser:
+            return chosen
+        before = set(getattr(self.instance, field).all()) if self.instance.pk else set()
+        allowed = grantable_permissions(self.granted_by)
+        beyond = [item for item in chosen if item not in before and not held_by(item) <= allowed]
+        if beyond:
+            raise ValidationError(
+                "Only a superuser can give %(what)s that you do not hold yourself: %(names)s.",
+                params={"what": describe, "names": ", ".join(sorted(map(str, beyond)))},
+            )
+        return chosen
+
+    def clean_groups(self):
+        return self._refuse_beyond_grantor(
+            "groups",
+            lambda group: _names(
+                group.permissions.values_list("content_type__app_label", "codename")
+            ),
+            "groups with permissions",
+        )
+
+    def clean_user_permissions(self):
+        return self._refuse_beyond_grantor(
+            "user_permissions",
+            lambda permission: _names([(permission.content_type.app_label, permission.codename)]),
+            "permissions",
+        )
+
+
 @admin.register(User)
 class PersonAdmin(UserAdmin):
+    """People, for the Admin group as well as superusers.
+
+    A staff member who is not a superuser can give only what they hold themselves
+    (a permission, or a group whose every permission they hold), plus the Candidate
+    and Assessor roles; cannot make anyone staff or superuser; and cannot open
+    (or change the password of) a superuser, or anyone holding more than they
+    could grant. The fields they may not change are read-only, so a crafted POST
+    of them is ignored; grants beyond their own are refused with a message.
+    """
+
+    form = PersonChangeForm
     inlines = [CandidateAssignmentInline]
     list_filter = [*UserAdmin.list_filter, "groups"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            fields += ["is_staff", "is_superuser"]
+        return fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if issubclass(form, PersonChangeForm):
+            form = type(form.__name__, (form,), {"granted_by": request.user})
+        return form
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj))
 
 
 @admin.register(SecurityEvent)
@@ -187,3 +307,55 @@ class SecurityEventAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     search_fields = ["username", "ip_address"]
     date_hierarchy = "created_at"
+
+
+# --- The notification outbox (django-post-office) ---------------------------------
+# Our emails are plain text written by units/notifications.py: no templates, no
+# attachments, so only the queue and its delivery log are shown.
+admin.site.unregister(Email)
+admin.site.unregister(EmailTemplate)
+admin.site.unregister(Attachment)
+
+
+@admin.action(description="Queue the selected emails again", permissions=["change"])
+def requeue(modeladmin, request, queryset):
+    post_office_requeue(modeladmin, request, queryset)
+
+
+@admin.register(Email)
+class NotificationAdmin(EmailAdmin):
+    """Each notification: to whom, its status, how many attempts and the last error."""
+
+    list_display = [
+        "id",
+        "to_display",
+        "shortened_subject",
+        "status",
+        "attempts",
+        "last_error",
+        "created",
+        "scheduled_time",
+    ]
+    list_filter = ["status"]
+    date_hierarchy = "created"
+    inlines = [LogInline]
+    actions = [requeue]
+
+    def get_queryset(self, request):
+        failures = Log.objects.filter(email=OuterRef("pk"), status=STATUS.failed)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                attempt_count=Count("logs"),
+                error=Subquery(failures.order_by("-date", "-pk").values("message")[:1]),
+            )
+        )
+
+    @admin.display(description="attempts", ordering="attempt_count")
+    def attempts(self, email):
+        return email.attempt_count
+
+    @admin.display(description="last error")
+    def last_error(self, email):
+        return email.error or "—"

@@ -5,6 +5,10 @@ from .models import Answer
 from .text import diff_words, highlight
 
 
+FOLD_THREADS_AFTER = 15
+RECENT_COMMENTS = 10
+
+
 def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
     """Four queries, whatever the number of revisions and comments.
 
@@ -13,7 +17,7 @@ def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
     revisions page to compare any two.
     """
     if answer is None or answer.submitted_at is None:
-        return {"revisions": [], "comments": [], "history": []}
+        return {"revisions": [], "comments": [], "recent_comments": [], "history": []}
     revisions = list(answer.revisions.all())
     decisions = list(answer.decisions.select_related("assessor"))
     decided = {decision.revision_id for decision in decisions}
@@ -31,11 +35,15 @@ def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
     passages = [(c.quote_start, c.quote_end, c.number) for c in comments if c.on_latest and c.quote]
     reviewed = [r for r in revisions if r.pk in decided and r.number < latest.number]
     last_reviewed = reviewed[-1] if reviewed else None
+    # A long thread shows its latest comments; the earlier ones fold away.
+    folded = len(comments) - RECENT_COMMENTS if len(comments) > FOLD_THREADS_AFTER else 0
     return {
         "revisions": revisions,
         "latest_revision": latest,
         "highlighted": highlight(latest.text, passages),
         "comments": comments,
+        "earlier_comments": comments[:folded],
+        "recent_comments": comments[folded:],
         "decisions": decisions,
         "last_reviewed": last_reviewed,
         "changes": (

@@ -1,5 +1,6 @@
 from django import forms
 
+from .models import Action
 from .text import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, clean_text
 
 DECLARATION = (
@@ -24,6 +25,8 @@ class DraftForm(forms.Form):
         },
     )
     version = forms.IntegerField(min_value=0)
+    # Whose answer the page was loaded for (signed; checked by access.check_page_owner).
+    owner = forms.CharField(max_length=200)
 
 
 class SubmitForm(DraftForm):
@@ -71,8 +74,11 @@ class ReplyForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    OUTCOMES = [("needs_revision", "Return for revision"), ("accepted", "Accept")]
-    outcome = forms.ChoiceField(choices=OUTCOMES, widget=forms.RadioSelect, label="Decision")
+    action = forms.ChoiceField(
+        choices=[(action.value, action.label) for action in (Action.RETURN, Action.ACCEPT)],
+        widget=forms.RadioSelect,
+        label="Decision",
+    )
 
 
 class ReopenForm(forms.Form):
@@ -91,12 +97,33 @@ class QueueFilterForm(forms.Form):
         ("accepted", "Accepted"),
         ("all", "All submitted at least once"),
     ]
-    status = forms.ChoiceField(choices=STATUSES, required=False)
-    unit = forms.ModelChoiceField(queryset=None, required=False, empty_label="All units")
-    candidate = forms.ModelChoiceField(queryset=None, required=False, empty_label="All candidates")
+    SELECT = {"class": "form-select"}
+    status = forms.ChoiceField(choices=STATUSES, required=False, widget=forms.Select(attrs=SELECT))
+    unit = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All units", widget=forms.Select(attrs=SELECT)
+    )
+    candidate = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="All candidates",
+        widget=forms.Select(attrs=SELECT),
+    )
 
     def __init__(self, *args, units, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["candidate"].queryset = candidates
         self.fields["candidate"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+def validated(form: forms.Form) -> dict:
+    """The form's cleaned data, or the refusal its first error stands for."""
+    from .errors import AnswerTooLong, Invalid
+
+    if form.is_valid():
+        return form.cleaned_data
+    for errors in form.errors.as_data().values():
+        for error in errors:
+            refusal = AnswerTooLong if error.code == "max_length" else Invalid
+            raise refusal(" ".join(error.messages))
+    raise Invalid("Something in this form could not be used.")

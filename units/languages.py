@@ -2,8 +2,9 @@
 
 Codes are BCP 47 tags, as HTML's `lang` attribute expects: script subtags
 where a language is written in more than one script (`sr-Cyrl`, `zh-Hans`).
-Adding a language is one line here; the model fields take their choices from
-this list through a callable, so no migration is needed.
+Adding a language is one line here, then `makemigrations`: the model fields take
+their choices from this list, and the database refuses rows in a language that
+is not listed (a fixture with `de` fails to load instead of breaking pages).
 """
 
 from dataclasses import dataclass
@@ -48,6 +49,12 @@ def language_choices() -> list[tuple[str, str]]:
 
 def get_language(code: str | None) -> Language | None:
     return LANGUAGES.get(code or "")
+
+
+def describe_language(code: str) -> Language:
+    """The Language for a code, or a plain stand-in for one that is not listed
+    (a row written around the database's check), so no page fails on it."""
+    return LANGUAGES.get(code) or Language(code, code, code)
 
 
 def sort_codes(codes) -> list[Language]:

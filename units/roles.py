@@ -22,19 +22,24 @@ ROLE_PERMISSIONS = {
         ]
         for action in ("add", "change", "delete", "view")
     ]
-    + [("units", "view_answer"), ("units", "view_revision")],
+    + [("units", "view_answer"), ("units", "view_revision")]
+    # The notification outbox in the admin: status, attempts, errors (read only).
+    + [("post_office", "view_email"), ("post_office", "view_log")],
 }
 
 
-def ensure_roles(group_model=None, permission_model=None) -> None:
+def ensure_roles(group_model=None, permission_model=None, roles=None) -> None:
     """Create the role groups with their permissions, if missing. Idempotent.
 
-    Takes the models as arguments so the data migration can pass its historical ones.
+    Takes the models as arguments so a data migration can pass its historical ones,
+    and the roles (default ROLE_PERMISSIONS) so it can pass the permissions as they
+    were when it was written: a permission added here later reaches existing
+    databases through a new data migration (e.g. 0009_notification_admin_view).
     """
     if group_model is None:
         from django.contrib.auth.models import Group as group_model
         from django.contrib.auth.models import Permission as permission_model
-    for name, wanted in ROLE_PERMISSIONS.items():
+    for name, wanted in (ROLE_PERMISSIONS if roles is None else roles).items():
         group, _ = group_model.objects.get_or_create(name=name)
         group.permissions.add(
             *(

@@ -4,9 +4,11 @@ Django announces these with its auth signals; the receivers are connected in
 UnitsConfig.ready(), and they only record: they change nothing else.
 """
 
+import ipaddress
 import logging
 import time
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
 from .models import SecurityEvent
@@ -15,12 +17,33 @@ logger = logging.getLogger("nvqbank.security")
 
 
 def client_ip(request) -> str | None:
-    """The client's address as django-axes sees it (PROXY_COUNT proxies trusted)."""
+    """The client's address: the one function the audit, the security events and
+    django-axes (AXES_CLIENT_IP_CALLABLE) all use.
+
+    With PROXY_COUNT = 0 (no proxy) it is REMOTE_ADDR and X-Forwarded-For is ignored:
+    anyone can send that header. With PROXY_COUNT = N, each of our N proxies appended
+    the address it was reached from, so the client is the N-th address from the right;
+    whatever a client put in front of it is ignored. A header shorter than that did
+    not come through our proxies, and REMOTE_ADDR is used.
+    """
     if request is None:
         return None
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [
+        address.strip()
+        for address in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if address.strip()
+    ]
+    if len(forwarded) < proxies:
+        return remote
+    candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 def _record(kind, request, *, user=None, username=""):

@@ -10,35 +10,21 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import notifications
-from .models import Answer, AuditEntry, Comment, Decision, LearningOutcome, Revision
+from .errors import (  # noqa: F401 - the refusals, re-exported for callers of services
+    AnswerLocked,
+    AnswerTooLong,
+    DomainError,
+    EmptyAnswer,
+    Invalid,
+    RateLimited,
+    StaleVersion,
+    TransitionNotAllowed,
+    Unavailable,
+    WrongPerson,
+    status_details,
+)
+from .models import Action, Answer, AuditEntry, Comment, Decision, LearningOutcome, Revision
 from .text import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, clean_text, count_words
-
-
-class DomainError(Exception):
-    """A change the rules do not allow; its message is meant for the user."""
-
-
-class TransitionNotAllowed(DomainError):
-    pass
-
-
-class AnswerTooLong(DomainError):
-    pass
-
-
-class EmptyAnswer(DomainError):
-    pass
-
-
-class StaleVersion(DomainError):
-    """The answer changed since the editor loaded it (another tab or device)."""
-
-    def __init__(self, current: Answer | None):
-        super().__init__(
-            "This answer was changed somewhere else (another tab or device) since you "
-            "opened it. Nothing was overwritten: choose which text to keep."
-        )
-        self.current = current
 
 
 def _check_length(text: str) -> None:
@@ -49,10 +35,12 @@ def _check_length(text: str) -> None:
         )
 
 
-def _locked_message(answer: Answer) -> str:
+def _locked(answer: Answer) -> AnswerLocked:
     if answer.status == Answer.Status.ACCEPTED:
-        return "This answer has been accepted and can no longer be changed."
-    return "This answer is with your assessor and cannot be changed until it is returned."
+        message = "This answer has been accepted and can no longer be changed."
+    else:
+        message = "This answer is with your assessor and cannot be changed until it is returned."
+    return AnswerLocked(message, **status_details(answer))
 
 
 @transaction.atomic
@@ -84,7 +72,7 @@ def draft_save(*, candidate, criterion: LearningOutcome, text: str, base_version
         except IntegrityError:  # another tab created it a moment ago
             current = answers.first()
     if current is not None and not current.is_editable:
-        raise TransitionNotAllowed(_locked_message(current))
+        raise _locked(current)
     if current is not None and current.text == text:
         # The same text is already there: a retry whose first attempt landed
         # (its response was lost), or the same words from another tab.
@@ -93,7 +81,7 @@ def draft_save(*, candidate, criterion: LearningOutcome, text: str, base_version
 
 
 def _transition(
-    answer: Answer, action: str, *, actor, note: str = "", ip: str | None = None, **changes
+    answer: Answer, action: Action, *, actor, note: str = "", ip: str | None = None, **changes
 ) -> Answer:
     """Move the answer along the state machine and write the audit entry, or refuse."""
     sources, target = Answer.TRANSITIONS[action]
@@ -122,10 +110,10 @@ def _transition(
 
 
 PAST_TENSE = {
-    "submit": "submitted",
-    "return": "returned",
-    "accept": "accepted",
-    "reopen": "reopened",
+    Action.SUBMIT: "submitted",
+    Action.RETURN: "returned",
+    Action.ACCEPT: "accepted",
+    Action.REOPEN: "reopened",
 }
 
 
@@ -139,18 +127,33 @@ def draft_submit(
     declaration: bool,
     ip: str | None = None,
 ) -> Revision:
-    """Save the text, then send it for assessment as a new, frozen revision."""
+    """Save the text, then send it for assessment as a new, frozen revision.
+
+    Sending the same submission again (a double click, a retried request) is not
+    an error: it answers with the revision the first one made.
+    """
     if not declaration:
-        raise DomainError("Tick the declaration to confirm the answer is your own work.")
+        raise Invalid("Tick the declaration to confirm the answer is your own work.")
     text = clean_text(text)
     if not text.strip():
         raise EmptyAnswer("Write your answer before you submit it.")
-    answer = Answer.objects.filter(candidate=candidate, learning_outcome=criterion).first()
+    # Concurrent submits of one answer queue here (PostgreSQL row lock; SQLite's
+    # IMMEDIATE transactions already serialise writers), so the second one sees
+    # what the first did instead of racing it for the revision number.
+    answer = (
+        Answer.objects.select_for_update()
+        .filter(candidate=candidate, learning_outcome=criterion)
+        .first()
+    )
+    if answer is not None and answer.status == Answer.Status.SUBMITTED:
+        latest = answer.revisions.order_by("-number").first()
+        if latest is not None and latest.text == text:
+            return latest
     if answer is None or answer.text != text or answer.version != base_version:
         answer = draft_save(
             candidate=candidate, criterion=criterion, text=text, base_version=base_version
         )
-    _refuse_unless_allowed(answer, "submit")
+    _refuse_unless_allowed(answer, Action.SUBMIT)
     now = timezone.now()
     revision = Revision.objects.create(
         answer=answer,
@@ -159,7 +162,7 @@ def draft_submit(
         word_count=count_words(answer.text),
         created_at=now,
     )
-    answer = _transition(answer, "submit", actor=candidate, ip=ip, submitted_at=now)
+    answer = _transition(answer, Action.SUBMIT, actor=candidate, ip=ip, submitted_at=now)
     notifications.notify_submitted(answer, revision)
     return revision
 
@@ -167,22 +170,23 @@ def draft_submit(
 def _latest_revision(answer: Answer) -> Revision:
     revision = answer.revisions.order_by("-number").first()
     if revision is None:
-        raise DomainError("This answer has not been submitted yet.")
+        raise Invalid("This answer has not been submitted yet.")
     return revision
 
 
-def _refuse_unless_allowed(answer: Answer, action: str) -> None:
+def _refuse_unless_allowed(answer: Answer, action: Action) -> None:
     if answer.allows(action):
         return
-    if action == "submit":
-        raise TransitionNotAllowed(_locked_message(answer))
+    if action == Action.SUBMIT:
+        raise _locked(answer)
     raise TransitionNotAllowed(
-        f"An answer that is {answer.get_status_display().lower()} cannot be {PAST_TENSE[action]}."
+        f"An answer that is {answer.get_status_display().lower()} cannot be {PAST_TENSE[action]}.",
+        **status_details(answer),
     )
 
 
 def _decide(
-    answer: Answer, action: str, outcome: str, *, assessor, reason: str = "", ip: str | None
+    answer: Answer, action: Action, outcome: str, *, assessor, reason: str = "", ip: str | None
 ) -> Answer:
     _refuse_unless_allowed(answer, action)
     revision = _latest_revision(answer)
@@ -202,30 +206,32 @@ def _decide(
 @transaction.atomic
 def answer_return(*, answer: Answer, assessor, ip: str | None = None) -> Answer:
     """Send a submitted answer back for revision: only with feedback to act on."""
-    _refuse_unless_allowed(answer, "return")
+    _refuse_unless_allowed(answer, Action.RETURN)
     revision = _latest_revision(answer)
     if not revision.comments.exclude(author=answer.candidate).exists():
-        raise DomainError(
+        raise Invalid(
             "Add at least one comment on this revision before returning it, "
             "so the candidate knows what to change."
         )
-    return _decide(answer, "return", Decision.Outcome.NEEDS_REVISION, assessor=assessor, ip=ip)
+    return _decide(answer, Action.RETURN, Decision.Outcome.NEEDS_REVISION, assessor=assessor, ip=ip)
 
 
 @transaction.atomic
 def answer_accept(*, answer: Answer, assessor, ip: str | None = None) -> Answer:
     """Accept a submitted answer; it is then locked."""
-    return _decide(answer, "accept", Decision.Outcome.ACCEPTED, assessor=assessor, ip=ip)
+    return _decide(answer, Action.ACCEPT, Decision.Outcome.ACCEPTED, assessor=assessor, ip=ip)
 
 
 @transaction.atomic
 def answer_reopen(*, answer: Answer, by, reason: str, ip: str | None = None) -> Answer:
     """Reopen an accepted answer so the candidate can revise it again."""
-    _refuse_unless_allowed(answer, "reopen")
+    _refuse_unless_allowed(answer, Action.REOPEN)
     reason = clean_text(reason).strip()
     if not reason:
-        raise DomainError("Give a reason for reopening an accepted answer.")
-    return _decide(answer, "reopen", Decision.Outcome.REOPENED, assessor=by, reason=reason, ip=ip)
+        raise Invalid("Give a reason for reopening an accepted answer.")
+    return _decide(
+        answer, Action.REOPEN, Decision.Outcome.REOPENED, assessor=by, reason=reason, ip=ip
+    )
 
 
 @transaction.atomic
@@ -239,12 +245,16 @@ def comment_add(
     """
     body = clean_text(body).strip()
     if not body:
-        raise DomainError("Write a comment first.")
+        raise Invalid("Write a comment first.")
     if len(body) > MAX_COMMENT_CHARS:
-        raise DomainError(f"A comment can be at most {MAX_COMMENT_CHARS:,} characters.")
+        raise AnswerTooLong(f"A comment can be at most {MAX_COMMENT_CHARS:,} characters.")
     revision = _latest_revision(answer)
     if author.pk == answer.candidate_id and not answer.decisions.exists():
-        raise DomainError("You can reply once your assessor has given feedback.")
+        raise TransitionNotAllowed("You can reply once your assessor has given feedback.")
+    if not answer.can_be_commented:
+        raise TransitionNotAllowed(
+            "This answer has been accepted: reopen it before commenting on it again."
+        )
     start = end = None
     quote = clean_text(quote)
     if quote.strip():
@@ -256,7 +266,7 @@ def comment_add(
         else:
             found = revision.text.find(quote)
             if found < 0:
-                raise DomainError(
+                raise Invalid(
                     "The quoted passage is not in the submitted revision: select it again."
                 )
             start = found

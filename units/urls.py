@@ -16,6 +16,7 @@ urlpatterns = [
     path(f"{CRITERION}model-answer/", catalogue.model_answer_fragment, name="model_answer"),
     path(f"{CRITERION}write/", drafting.write, name="write"),
     path(f"{CRITERION}write/save/", drafting.save, name="save"),
+    path(f"{CRITERION}write/state/", drafting.answer_state, name="answer_state"),
     path(f"{CRITERION}write/submit/", drafting.submit, name="submit"),
     path("answers/<int:pk>/revisions/", drafting.revisions, name="revisions"),
     path("answers/<int:pk>/reply/", review.reply, name="reply"),

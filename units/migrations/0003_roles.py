@@ -1,7 +1,29 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from units.roles import ROLE_PERMISSIONS, ensure_roles
+from units.roles import ensure_roles
+
+# The roles as they were when this migration was written. Permissions added to
+# units.roles.ROLE_PERMISSIONS later reach databases through later migrations
+# (0009_notification_admin_view), whose models may not exist yet at this point.
+ROLES = {
+    "Candidate": [("units", "draft_answer")],
+    "Assessor": [("units", "review_answer"), ("units", "view_answer"), ("units", "view_revision")],
+    "Admin": [
+        (app, f"{action}_{model}")
+        for app, model in [
+            ("units", "unit"),
+            ("units", "learningoutcome"),
+            ("units", "modelanswer"),
+            ("units", "unitintroduction"),
+            ("units", "reading"),
+            ("units", "assignment"),
+            ("auth", "user"),
+        ]
+        for action in ("add", "change", "delete", "view")
+    ]
+    + [("units", "view_answer"), ("units", "view_revision")],
+}
 
 
 def create_roles(apps, schema_editor):
@@ -11,11 +33,11 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), ROLES)
 
 
 def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
 
 
 class Migration(migrations.Migration):

@@ -1,9 +1,11 @@
 from .content import LearningOutcome, ModelAnswer, Reading, Unit, UnitIntroduction
+from .people import Profile
 from .review import AuditEntry, Comment, Decision
 from .security import SecurityEvent
-from .work import Answer, Assignment, Revision
+from .work import Action, Answer, Assignment, Revision
 
 __all__ = [
+    "Action",
     "Answer",
     "Assignment",
     "AuditEntry",
@@ -11,6 +13,7 @@ __all__ = [
     "Decision",
     "LearningOutcome",
     "ModelAnswer",
+    "Profile",
     "Reading",
     "Revision",
     "SecurityEvent",

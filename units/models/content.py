@@ -10,7 +10,7 @@ from django.db.models import Count, Value
 from django.db.models.functions import Cast, StrIndex, Substr
 from django.urls import reverse
 
-from ..languages import get_language, language_choices, sort_codes
+from ..languages import LANGUAGES, describe_language, language_choices, sort_codes
 
 CRITERION_CODE = r"^[0-9]{1,3}\.[0-9]{1,3}$"
 # A BCP 47 shape: language, optional script, optional region (sr-Cyrl, zh-Hans, en-GB).
@@ -28,13 +28,13 @@ def language_is_a_tag(name: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=models.Q(language__regex=LANGUAGE_TAG), name=name)
 
 
+def language_is_listed(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=models.Q(language__in=sorted(LANGUAGES)), name=name)
+
+
 def language_field(**kwargs) -> models.CharField:
-    return models.CharField(
-        max_length=35,
-        choices=language_choices,
-        help_text="A BCP 47 language tag, such as sr-Cyrl, ko or zh-Hans.",
-        **kwargs,
-    )
+    kwargs.setdefault("help_text", "A BCP 47 language tag, such as sr-Cyrl, ko or zh-Hans.")
+    return models.CharField(max_length=35, choices=language_choices, **kwargs)
 
 
 class UnitQuerySet(models.QuerySet):
@@ -170,7 +170,7 @@ class InLanguage:
 
     @property
     def language_info(self):
-        return get_language(self.language)
+        return describe_language(self.language)
 
 
 class ModelAnswerQuerySet(models.QuerySet):
@@ -213,6 +213,7 @@ class ModelAnswer(InLanguage, models.Model):
                 fields=["learning_outcome", "language"], name="one_model_answer_per_language"
             ),
             language_is_a_tag("model_answer_language_is_a_tag"),
+            language_is_listed("model_answer_language_is_listed"),
             models.CheckConstraint(condition=~models.Q(body=""), name="model_answer_has_a_body"),
         ]
 
@@ -247,6 +248,7 @@ class UnitIntroduction(InLanguage, models.Model):
                 fields=["unit", "language"], name="one_unit_introduction_per_language"
             ),
             language_is_a_tag("unit_introduction_language_is_a_tag"),
+            language_is_listed("unit_introduction_language_is_listed"),
         ]
 
     def __str__(self):
@@ -280,6 +282,7 @@ class Reading(InLanguage, models.Model):
         ordering = ["title"]
         constraints = [
             language_is_a_tag("reading_language_is_a_tag"),
+            language_is_listed("reading_language_is_listed"),
             models.CheckConstraint(
                 condition=~models.Q(slug="") & ~models.Q(title="") & ~models.Q(body=""),
                 name="reading_slug_title_body_not_empty",

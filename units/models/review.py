@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.html import format_html
 
-from .work import Answer, Revision
+from .work import Action, Answer, Revision
 
 
 class Comment(models.Model):
@@ -87,7 +88,7 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_entries"
     )
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=20, choices=Answer.Status.choices)
     to_status = models.CharField(max_length=20, choices=Answer.Status.choices)
     revision = models.ForeignKey(
@@ -113,3 +114,21 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+    # What each action reads as in the answer's history, in a sentence.
+    SENTENCES = {
+        Action.SUBMIT: "{actor} submitted revision {number}.",
+        Action.RETURN: "{actor} returned revision {number} for changes.",
+        Action.ACCEPT: "{actor} accepted revision {number}.",
+        Action.REOPEN: "{actor} reopened the accepted answer so it can be revised again.",
+    }
+
+    @property
+    def sentence(self) -> str:
+        """The entry as a sentence, with the person's name isolated from the text around it."""
+        actor = self.actor.get_full_name() or self.actor.username
+        return format_html(
+            self.SENTENCES[self.action].replace("{actor}", "<bdi>{actor}</bdi>"),
+            actor=actor,
+            number=self.revision.number if self.revision else "",
+        )

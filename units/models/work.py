@@ -52,6 +52,15 @@ class AnswerQuerySet(models.QuerySet):
         return {status: counts.get(status, 0) for status in Answer.Status.values}
 
 
+class Action(models.TextChoices):
+    """The workflow's vocabulary: what moves an answer from one state to another."""
+
+    SUBMIT = "submit", "Submit"
+    RETURN = "return", "Return for revision"
+    ACCEPT = "accept", "Accept"
+    REOPEN = "reopen", "Reopen"
+
+
 class Answer(models.Model):
     """A candidate's own answer to one criterion, in English, and where it stands."""
 
@@ -66,10 +75,10 @@ class Answer(models.Model):
     # Saving text is allowed only in EDITABLE states and does not change the state.
     EDITABLE = frozenset({Status.DRAFT, Status.NEEDS_REVISION})
     TRANSITIONS = {
-        "submit": (frozenset({Status.DRAFT, Status.NEEDS_REVISION}), Status.SUBMITTED),
-        "return": (frozenset({Status.SUBMITTED}), Status.NEEDS_REVISION),
-        "accept": (frozenset({Status.SUBMITTED}), Status.ACCEPTED),
-        "reopen": (frozenset({Status.ACCEPTED}), Status.NEEDS_REVISION),
+        Action.SUBMIT: (frozenset({Status.DRAFT, Status.NEEDS_REVISION}), Status.SUBMITTED),
+        Action.RETURN: (frozenset({Status.SUBMITTED}), Status.NEEDS_REVISION),
+        Action.ACCEPT: (frozenset({Status.SUBMITTED}), Status.ACCEPTED),
+        Action.REOPEN: (frozenset({Status.ACCEPTED}), Status.NEEDS_REVISION),
     }
 
     candidate = models.ForeignKey(
@@ -115,8 +124,13 @@ class Answer(models.Model):
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
 
-    def allows(self, action: str) -> bool:
+    def allows(self, action: "Action") -> bool:
         return self.status in self.TRANSITIONS[action][0]
+
+    @property
+    def can_be_commented(self) -> bool:
+        """Comments belong to a revision under review or sent back; an accepted answer is closed."""
+        return self.submitted_at is not None and self.status != self.Status.ACCEPTED
 
 
 class Revision(models.Model):

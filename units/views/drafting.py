@@ -1,9 +1,6 @@
 """The candidate's own answer to a criterion: draft, autosave, submit, revisions."""
 
-import logging
-
 from django.contrib import messages
-from django.db import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,30 +10,22 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import services
 from ..access import (
     candidate_required,
+    check_page_owner,
     get_criterion,
     get_own_answer,
     get_own_answer_or_none,
-    signed_in,
+    owner_token,
+    role_required,
     wants_json,
 )
+from ..errors import DomainError, status_details
 from ..feedback import feedback_context
-from ..forms import DECLARATION, CompareForm, DraftForm, PreviewForm, SubmitForm
+from ..forms import DECLARATION, CompareForm, DraftForm, PreviewForm, SubmitForm, validated
 from ..markdown import render_markdown
 from ..models import Answer
 from ..security import client_ip
 from ..text import MAX_ANSWER_CHARS, count_words, diff_words
-from .common import model_answer_context
-
-logger = logging.getLogger(__name__)
-
-UNAVAILABLE = (
-    "The server could not save just now. Your text is kept in this browser and will be "
-    "saved when the server answers again."
-)
-
-
-def _first_error(form) -> str:
-    return next(iter(form.errors.values()))[0]
+from .common import attempt, model_answer_context, refusal, throttle
 
 
 def _write_page(request, criterion, answer, *, form=None, conflict=None, status=200):
@@ -49,8 +38,11 @@ def _write_page(request, criterion, answer, *, form=None, conflict=None, status=
         "my_answer": answer,
         "status": Answer.Status(answer.status if answer else Answer.Status.NOT_STARTED),
         "editable": answer is None or answer.is_editable,
+        "can_reply": answer is not None and answer.can_be_commented,
         "text": text,
         "version": version,
+        "owner_token": owner_token(request.user),
+        "owner_name": request.user.first_name or request.user.username,
         "form": form,
         "conflict": conflict,
         "declaration": DECLARATION,
@@ -69,14 +61,43 @@ def write(request, unit, code):
     return _write_page(request, criterion, get_own_answer_or_none(request.user, criterion))
 
 
-def _saved(answer: Answer) -> dict:
-    local = timezone.localtime(answer.updated_at)
+def _saved_at(answer: Answer | None) -> dict:
+    if answer is None:
+        return {"saved_at": "", "saved_at_display": ""}
     return {
-        "version": answer.version,
         "saved_at": answer.updated_at.isoformat(),
-        "saved_at_display": time_format(local, "H:i"),
-        "word_count": count_words(answer.text),
+        "saved_at_display": time_format(timezone.localtime(answer.updated_at), "H:i"),
     }
+
+
+@candidate_required
+@require_safe
+def answer_state(request, unit, code):
+    """What the server holds now, so an open tab can tell whether it is still true."""
+    answer = get_own_answer_or_none(request.user, get_criterion(unit, code))
+    return JsonResponse(
+        {
+            "version": answer.version if answer else 0,
+            "text": answer.text if answer else "",
+            "word_count": count_words(answer.text) if answer else 0,
+            **status_details(answer),
+            **_saved_at(answer),
+        }
+    )
+
+
+def _refused_page(request, criterion, form):
+    """The drafting page again after a refusal, with the message and the posted text."""
+
+    def page(exc: DomainError):
+        messages.error(request, str(exc))
+        current = get_own_answer_or_none(request.user, criterion)
+        conflict = getattr(exc, "current", None)
+        return _write_page(
+            request, criterion, current, form=form, conflict=conflict, status=exc.status
+        )
+
+    return page
 
 
 @candidate_required
@@ -84,52 +105,28 @@ def _saved(answer: Answer) -> dict:
 def save(request, unit, code):
     criterion = get_criterion(unit, code)
     form = DraftForm(request.POST)
-
-    def current():  # only a refused save shows the page again
-        return get_own_answer_or_none(request.user, criterion)
-
-    if not form.is_valid():
-        if wants_json(request):
-            return JsonResponse({"error": "invalid", "message": _first_error(form)}, status=400)
-        messages.error(request, _first_error(form))
-        return _write_page(request, criterion, current(), form=form, status=400)
     try:
-        answer = services.draft_save(
+        data = validated(form)
+        check_page_owner(request.user, data["owner"])
+        throttle(request, "save")
+        answer = attempt(
+            services.draft_save,
             candidate=request.user,
             criterion=criterion,
-            text=form.cleaned_data["text"],
-            base_version=form.cleaned_data["version"],
+            text=data["text"],
+            base_version=data["version"],
         )
-    except DatabaseError:
-        # The database refused the write (locked, down, out of space): say so,
-        # keep what was saved, and let the page keep the text and try again.
-        logger.exception("Saving an answer failed")
-        if wants_json(request):
-            return JsonResponse({"error": "unavailable", "message": UNAVAILABLE}, status=503)
-        messages.error(request, UNAVAILABLE)
-        return _write_page(request, criterion, current(), form=form, status=503)
-    except services.StaleVersion as exc:
-        if wants_json(request):
-            return JsonResponse(
-                {
-                    "error": "conflict",
-                    "message": str(exc),
-                    "server_text": exc.current.text if exc.current else "",
-                    "server_version": exc.current.version if exc.current else 0,
-                },
-                status=409,
-            )
-        messages.error(request, str(exc))
-        return _write_page(
-            request, criterion, current(), form=form, conflict=exc.current, status=409
-        )
-    except services.DomainError as exc:
-        if wants_json(request):
-            return JsonResponse({"error": "refused", "message": str(exc)}, status=409)
-        messages.error(request, str(exc))
-        return _write_page(request, criterion, current(), form=form, status=409)
+    except DomainError as exc:
+        return refusal(request, exc, _refused_page(request, criterion, form))
     if wants_json(request):
-        return JsonResponse(_saved(answer))
+        return JsonResponse(
+            {
+                "version": answer.version,
+                "word_count": count_words(answer.text),
+                **status_details(answer),
+                **_saved_at(answer),
+            }
+        )
     messages.success(request, "Your answer is saved.")
     return redirect("units:write", unit=criterion.unit.slug, code=criterion.code)
 
@@ -139,46 +136,36 @@ def save(request, unit, code):
 def submit(request, unit, code):
     criterion = get_criterion(unit, code)
     form = SubmitForm(request.POST)
-    conflict, status = None, 400
-    if form.is_valid():
-        try:
-            revision = services.draft_submit(
-                candidate=request.user,
-                criterion=criterion,
-                text=form.cleaned_data["text"],
-                base_version=form.cleaned_data["version"],
-                declaration=form.cleaned_data["declaration"],
-                ip=client_ip(request),
-            )
-        except DatabaseError:
-            logger.exception("Submitting an answer failed")
-            status = 503
-            messages.error(request, UNAVAILABLE)
-        except services.StaleVersion as exc:
-            conflict, status = exc.current, 409
-            messages.error(request, str(exc))
-        except services.DomainError as exc:
-            status = 409
-            messages.error(request, str(exc))
-        else:
-            messages.success(
-                request,
-                f"Revision {revision.number} of {criterion.code} is submitted for assessment.",
-            )
-            return redirect("units:write", unit=criterion.unit.slug, code=criterion.code)
-    else:
-        messages.error(request, _first_error(form))
-    current = get_own_answer_or_none(request.user, criterion)
-    return _write_page(request, criterion, current, form=form, conflict=conflict, status=status)
+    try:
+        data = validated(form)
+        check_page_owner(request.user, data["owner"])
+        throttle(request, "submit")
+        revision = attempt(
+            services.draft_submit,
+            candidate=request.user,
+            criterion=criterion,
+            text=data["text"],
+            base_version=data["version"],
+            declaration=data["declaration"],
+            ip=client_ip(request),
+        )
+    except DomainError as exc:
+        return refusal(request, exc, _refused_page(request, criterion, form))
+    messages.success(
+        request, f"Revision {revision.number} of {criterion.code} is submitted for assessment."
+    )
+    return redirect("units:write", unit=criterion.unit.slug, code=criterion.code)
 
 
-@signed_in
+@role_required
 @require_POST
 def preview(request):
-    form = PreviewForm(request.POST)
-    if not form.is_valid():
-        return JsonResponse({"error": "invalid", "message": _first_error(form)}, status=400)
-    return JsonResponse({"html": render_markdown(form.cleaned_data["text"])})
+    try:
+        data = validated(PreviewForm(request.POST))
+        throttle(request, "preview")
+    except DomainError as exc:
+        return JsonResponse(exc.as_json(), status=exc.status)
+    return JsonResponse({"html": render_markdown(data["text"])})
 
 
 @candidate_required

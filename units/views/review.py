@@ -1,5 +1,7 @@
 """The assessor's side: the review queue, the review page, comments and decisions."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -14,42 +16,78 @@ from ..access import (
     get_answer_for_review,
     get_own_answer,
 )
+from ..errors import DomainError
 from ..feedback import feedback_context
-from ..forms import CommentForm, DecisionForm, QueueFilterForm, ReopenForm, ReplyForm
-from ..models import Answer, Unit
+from ..forms import (
+    CommentForm,
+    DecisionForm,
+    QueueFilterForm,
+    ReopenForm,
+    ReplyForm,
+    validated,
+)
+from ..models import Action, Answer, Unit
 from ..security import client_ip
-from .common import model_answer_context
+from .common import attempt, model_answer_context, refusal, throttle
 
 QUEUE_PAGE_SIZE = 25
+
+
+def _queue_filter(request):
+    return QueueFilterForm(
+        request.GET or None, units=Unit.objects.all(), candidates=candidates_of(request.user)
+    )
+
+
+def _filtered(answers, form):
+    """The queue's unit and candidate filters applied to answers (status is the caller's)."""
+    if form.is_valid():
+        if form.cleaned_data["unit"]:
+            answers = answers.filter(learning_outcome__unit=form.cleaned_data["unit"])
+        if form.cleaned_data["candidate"]:
+            answers = answers.filter(candidate=form.cleaned_data["candidate"])
+    return answers
 
 
 @assessor_required
 @require_safe
 def queue(request):
-    form = QueueFilterForm(
-        request.GET or None, units=Unit.objects.all(), candidates=candidates_of(request.user)
-    )
-    answers = (
+    form = _queue_filter(request)
+    answers = _filtered(
         Answer.objects.for_reviewer(request.user)
         .exclude(submitted_at=None)
         .select_related("candidate", "learning_outcome__unit")
-        .order_by("submitted_at", "id")
+        .order_by("submitted_at", "id"),
+        form,
     )
-    status = "submitted"
-    if form.is_valid():
-        status = form.cleaned_data["status"] or status
-        if form.cleaned_data["unit"]:
-            answers = answers.filter(learning_outcome__unit=form.cleaned_data["unit"])
-        if form.cleaned_data["candidate"]:
-            answers = answers.filter(candidate=form.cleaned_data["candidate"])
+    status = (form.is_valid() and form.cleaned_data["status"]) or Answer.Status.SUBMITTED
     if status != "all":
         answers = answers.filter(status=status)
     page = Paginator(answers, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "review/queue.html", {"form": form, "page": page, "status": status})
+    context = {"form": form, "page": page, "status": status, "filters": _filters_query(form)}
+    return render(request, "review/queue.html", context)
+
+
+def _filters_query(form) -> str:
+    """The unit and candidate filters as a query string, carried from the queue to
+    each review page, so "next waiting" follows the same filters."""
+    if not form.is_valid():
+        return ""
+    kept = {name: form.data[name] for name in ("unit", "candidate") if form.cleaned_data.get(name)}
+    return "?" + urlencode(kept) if kept else ""
 
 
 def _review_page(request, answer, *, status=200, **forms):
     criterion = answer.learning_outcome
+    queue_filter = _queue_filter(request)
+    next_waiting = (
+        _filtered(Answer.objects.for_reviewer(request.user), queue_filter)
+        .filter(status=Answer.Status.SUBMITTED)
+        .exclude(pk=answer.pk)
+        .select_related("candidate", "learning_outcome__unit")
+        .order_by("submitted_at", "id")
+        .first()
+    )
     context = {
         "answer": answer,
         "criterion": criterion,
@@ -57,8 +95,11 @@ def _review_page(request, answer, *, status=200, **forms):
         "comment_form": forms.get("comment_form") or CommentForm(),
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
-        "can_decide": answer.allows("accept"),
-        "can_reopen": answer.allows("reopen"),
+        "can_decide": answer.allows(Action.ACCEPT),
+        "can_reopen": answer.allows(Action.REOPEN),
+        "can_comment": answer.can_be_commented,
+        "next_waiting": next_waiting,
+        "filters": _filters_query(queue_filter),
         **feedback_context(answer, for_candidate=False),
         **model_answer_context(request, criterion),
     }
@@ -71,8 +112,19 @@ def review(request, pk):
     return _review_page(request, get_answer_for_review(request.user, pk))
 
 
-def _back_to_review(answer, anchor=""):
-    return redirect(reverse("units:review", kwargs={"pk": answer.pk}) + anchor)
+def _back_to_review(request, answer, anchor=""):
+    query = _filters_query(_queue_filter(request))
+    return redirect(reverse("units:review", kwargs={"pk": answer.pk}) + query + anchor)
+
+
+def _form_again(request, answer, name, form):
+    """The review page again, the refusal shown on the form that was sent."""
+
+    def page(exc: DomainError):
+        form.add_error(None, str(exc))
+        return _review_page(request, answer, status=exc.status, **{name: form})
+
+    return page
 
 
 @assessor_required
@@ -80,21 +132,24 @@ def _back_to_review(answer, anchor=""):
 def comment(request, pk):
     answer = get_answer_for_review(request.user, pk)
     form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comment_add(
-                answer=answer,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                quote=form.cleaned_data["quote"],
-                quote_start=form.cleaned_data["quote_start"],
-            )
-        except services.DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Your comment is added.")
-            return _back_to_review(answer, "#comments")
-    return _review_page(request, answer, comment_form=form, status=400)
+    try:
+        data = validated(form)
+        throttle(request, "comment")
+        attempt(
+            services.comment_add,
+            answer=answer,
+            author=request.user,
+            body=data["body"],
+            quote=data["quote"],
+            quote_start=data["quote_start"],
+        )
+    except DomainError as exc:
+        return refusal(request, exc, _form_again(request, answer, "comment_form", form))
+    messages.success(request, "Your comment is added.")
+    return _back_to_review(request, answer, "#comments")
+
+
+DECIDE_WITH = {Action.RETURN: services.answer_return, Action.ACCEPT: services.answer_accept}
 
 
 @assessor_required
@@ -102,19 +157,19 @@ def comment(request, pk):
 def decide(request, pk):
     answer = get_answer_for_review(request.user, pk)
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        decide_with = {
-            "needs_revision": services.answer_return,
-            "accepted": services.answer_accept,
-        }[form.cleaned_data["outcome"]]
-        try:
-            answer = decide_with(answer=answer, assessor=request.user, ip=client_ip(request))
-        except services.DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"The answer is now: {answer.get_status_display().lower()}.")
-            return _back_to_review(answer)
-    return _review_page(request, answer, decision_form=form, status=400)
+    try:
+        data = validated(form)
+        throttle(request, "decide")
+        answer = attempt(
+            DECIDE_WITH[data["action"]],
+            answer=answer,
+            assessor=request.user,
+            ip=client_ip(request),
+        )
+    except DomainError as exc:
+        return refusal(request, exc, _form_again(request, answer, "decision_form", form))
+    messages.success(request, f"The answer is now: {answer.get_status_display().lower()}.")
+    return _back_to_review(request, answer, "#decision")
 
 
 @assessor_required
@@ -122,20 +177,20 @@ def decide(request, pk):
 def reopen(request, pk):
     answer = get_answer_for_review(request.user, pk)
     form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            answer = services.answer_reopen(
-                answer=answer,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                ip=client_ip(request),
-            )
-        except services.DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "The answer is reopened: the candidate can revise it.")
-            return _back_to_review(answer)
-    return _review_page(request, answer, reopen_form=form, status=400)
+    try:
+        data = validated(form)
+        throttle(request, "decide")
+        answer = attempt(
+            services.answer_reopen,
+            answer=answer,
+            by=request.user,
+            reason=data["reason"],
+            ip=client_ip(request),
+        )
+    except DomainError as exc:
+        return refusal(request, exc, _form_again(request, answer, "reopen_form", form))
+    messages.success(request, "The answer is reopened: the candidate can revise it.")
+    return _back_to_review(request, answer)
 
 
 @candidate_required
@@ -144,14 +199,16 @@ def reply(request, pk):
     answer = get_own_answer(request.user, pk)
     criterion = answer.learning_outcome
     write_url = reverse("units:write", kwargs={"unit": criterion.unit.slug, "code": criterion.code})
-    form = ReplyForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, next(iter(form.errors.values()))[0])
-        return redirect(write_url + "#feedback")
-    try:
-        services.comment_add(answer=answer, author=request.user, body=form.cleaned_data["body"])
-    except services.DomainError as exc:
+
+    def page(exc: DomainError):
         messages.error(request, str(exc))
-    else:
-        messages.success(request, "Your reply is added.")
+        return redirect(write_url + "#feedback")
+
+    try:
+        data = validated(ReplyForm(request.POST))
+        throttle(request, "comment")
+        attempt(services.comment_add, answer=answer, author=request.user, body=data["body"])
+    except DomainError as exc:
+        return refusal(request, exc, page)
+    messages.success(request, "Your reply is added.")
     return redirect(write_url + "#feedback")

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from units.access import owner_token
 from units.models import Answer
 
 
@@ -89,7 +90,11 @@ class Command(BaseCommand):
             state["n"] += 1
             response = client.post(
                 url,
-                {"text": f"{answer.text} Saved again ({state['n']}).", "version": state["version"]},
+                {
+                    "text": f"{answer.text} Saved again ({state['n']}).",
+                    "version": state["version"],
+                    "owner": owner_token(answer.candidate),
+                },
                 HTTP_ACCEPT="application/json",
             )
             if response.status_code != 200:

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
+from units.access import owner_token
 from units.models import Answer
 
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                     "sessionid": client.cookies["sessionid"].value,
                     "csrf": get_random_string(32),
                     "version": answer.version,
+                    "owner": owner_token(candidate),
                     "text": "+".join(answer.text.split()[:60]).replace(".", ""),
                     "save_path": reverse("units:save", kwargs=at),
                     "write_path": reverse("units:write", kwargs=at),

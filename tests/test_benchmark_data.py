@@ -1,0 +1,28 @@
+"""The benchmark's synthetic data holds only what the app itself could have made."""
+
+import pytest
+
+from benchmark.generate import generate
+from units.models import Action, Answer, AuditEntry, Comment, Decision
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generated_answers_are_in_states_the_state_machine_reaches():
+    generate(0.002)
+    entries = {}
+    for entry in AuditEntry.objects.order_by("answer_id", "created_at", "id"):
+        entries.setdefault(entry.answer_id, []).append(entry)
+    assert entries
+    for answer in Answer.objects.all():
+        state = Answer.Status.DRAFT
+        for entry in entries[answer.pk]:
+            sources, target = Answer.TRANSITIONS[Action(entry.action)]
+            assert entry.from_status == state and state in sources, (answer.pk, entry.action)
+            state = entry.to_status
+            assert state == target
+            if entry.action == Action.RETURN:
+                # The service refuses a return without a comment on that revision.
+                assert Comment.objects.filter(revision=entry.revision).exists()
+        assert state == answer.status, answer.pk
+    assert Decision.objects.count() == AuditEntry.objects.exclude(action=Action.SUBMIT).count()
