@@ -422,3 +422,25 @@ def test_a_ten_megabyte_autosave_is_answered_in_json_with_the_limit(client, peop
     assert response["Content-Type"] == "application/json"
     assert response.json()["error"] == "too_large" and "2.5\xa0MB" in response.json()["message"]
     assert not Answer.objects.exists()
+
+
+def test_an_admin_sees_and_sets_a_persons_model_answer_language(client, people):
+    client.force_login(people["admin"])
+    alice = people["alice"]
+    change = reverse("admin:auth_user_change", args=[alice.pk])
+    assert "Model-answer language" in client.get(change).content.decode()
+    data = {
+        "username": alice.username,
+        "email": alice.email,
+        "is_active": "on",
+        "groups": [group.pk for group in alice.groups.all()],
+        "date_joined_0": alice.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": alice.date_joined.strftime("%H:%M:%S"),
+        "profile-TOTAL_FORMS": "1",
+        "profile-INITIAL_FORMS": "0",
+        "profile-0-answer_language": "ko",
+        "assessor_assignments-TOTAL_FORMS": "0",
+        "assessor_assignments-INITIAL_FORMS": "0",
+    }
+    assert client.post(change, data).status_code == 302
+    assert Profile.objects.get(user=alice).answer_language == "ko"

@@ -210,6 +210,10 @@ def change_data(person, **changes):
         "assessor_assignments-INITIAL_FORMS": "0",
         "assessor_assignments-MIN_NUM_FORMS": "0",
         "assessor_assignments-MAX_NUM_FORMS": "1000",
+        "profile-TOTAL_FORMS": "0",
+        "profile-INITIAL_FORMS": "0",
+        "profile-MIN_NUM_FORMS": "0",
+        "profile-MAX_NUM_FORMS": "1",
     }
     if person.is_staff:
         data["is_staff"] = "on"

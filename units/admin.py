@@ -16,6 +16,7 @@ from .models import (
     Decision,
     LearningOutcome,
     ModelAnswer,
+    Profile,
     Reading,
     Revision,
     SecurityEvent,
@@ -260,6 +261,13 @@ class PersonChangeForm(UserChangeForm):
         )
 
 
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    fields = ["answer_language"]
+    can_delete = False
+    verbose_name_plural = "choices"
+
+
 @admin.register(User)
 class PersonAdmin(UserAdmin):
     """People, for the Admin group as well as superusers.
@@ -273,7 +281,7 @@ class PersonAdmin(UserAdmin):
     """
 
     form = PersonChangeForm
-    inlines = [CandidateAssignmentInline]
+    inlines = [ProfileInline, CandidateAssignmentInline]
     list_filter = [*UserAdmin.list_filter, "groups"]
 
     def get_readonly_fields(self, request, obj=None):
