@@ -49,7 +49,11 @@ def test_candidate_drafts_beside_the_model_answer_and_submits(site, page):
     page.click("button:has-text('Submit for assessment')")
     expect(page.locator(".alert-success")).to_contain_text("submitted for assessment")
     expect(page.locator("#answer-status")).to_have_text("Submitted")
-    expect(editor).to_have_attribute("readonly", "")
+    # Read-only now: the submitted text as a document, no editor.
+    expect(editor).to_have_count(0)
+    expect(page.locator("article.answer-document")).to_contain_text(
+        "Colleagues cover for each other."
+    )
     assert_accessible(page)
 
     page.goto(f"{site}/progress/")
@@ -121,11 +125,16 @@ def test_a_save_from_a_second_tab_gets_a_conflict_showing_both_texts(site, conte
     second = watch_csp(context.new_page())
     second.goto(f"{site}{WRITE_35}")
 
+    # The first tab has text the server has not got yet (its saves fail for now)
+    # when the second saves: it shows both texts at once.
+    first.route("**/write/save/", lambda route: route.abort())
+    first.fill("#answer-text", "Text from the first tab.")
+    expect(first.locator("#save-status")).to_have_text("Not saved — kept in this browser")
     second.fill("#answer-text", "Text from the second tab.")
     second.click("#save-button")
     wait_saved(second)
+    first.unroute("**/write/save/")
 
-    first.fill("#answer-text", "Text from the first tab.")
     conflict = first.locator("#conflict")
     expect(conflict).to_be_visible(timeout=10_000)
     expect(conflict.locator("[data-slot=server-text]")).to_have_text("Text from the second tab.")

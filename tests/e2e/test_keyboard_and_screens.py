@@ -122,9 +122,10 @@ def test_chinese_and_korean_render_and_the_readme_screenshots(site, open_page):
     assert "Noto Sans CJK SC" in wei.evaluate(
         "getComputedStyle(document.querySelector('#model-answer article')).fontFamily"
     )
-    # Stacked on a phone: the model answer comes below the editor, not beside it.
-    editor = wei.locator("#answer-text").bounding_box()
-    model = wei.locator("#model-answer").bounding_box()
-    assert model["y"] > editor["y"] + editor["height"]
+    # On a phone, one at a time: the switch shows the model answer in place of the editor.
+    expect(wei.locator("#model-answer article")).to_be_hidden()
+    wei.get_by_role("button", name="Model answer").click()
+    expect(wei.locator("#model-answer article")).to_be_visible()
+    expect(wei.locator("#answer-text")).to_be_hidden()
     assert_accessible(wei)
     screenshot(wei, "drafting-phone")
