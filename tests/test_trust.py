@@ -444,3 +444,15 @@ def test_an_admin_sees_and_sets_a_persons_model_answer_language(client, people):
     }
     assert client.post(change, data).status_code == 302
     assert Profile.objects.get(user=alice).answer_language == "ko"
+
+
+def test_the_state_endpoint_refuses_a_tab_loaded_for_someone_else(client, people, criterion):
+    bob = people["bob"]
+    services.draft_save(candidate=bob, criterion=criterion, text="Bob's words.", base_version=0)
+    client.force_login(bob)
+    state_url = url("answer_state", criterion)
+    refused = client.get(state_url, {"owner": owner_token(people["alice"])})
+    assert refused.status_code == 403 and refused.json()["error"] == "wrong_person"
+    assert "Bob's words." not in refused.content.decode()
+    own = client.get(state_url, {"owner": owner_token(bob)})
+    assert own.json()["text"] == "Bob's words."
