@@ -192,7 +192,10 @@ def test_revisions_compare_any_two(alice_client, people, criterion):
     page = reverse("units:revisions", kwargs={"pk": answer.pk})
     html = alice_client.get(page + "?a=1&b=2").content.decode()
     assert "Changes from revision 1 to revision 2" in html
-    assert "<ins>internal </ins>" in html
+    assert (
+        '<ins><span class="visually-hidden">[added: </span>internal '
+        '<span class="visually-hidden">]</span></ins>'
+    ) in html
     assert alice_client.get(page + "?a=1&b=x").status_code == 200  # a clear message, not a 500
 
 

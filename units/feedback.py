@@ -2,8 +2,7 @@
 passages, what changed since the last review, and the history of its states."""
 
 from .models import Answer
-from .text import diff_words, highlight
-
+from .text import highlight, word_diff
 
 FOLD_THREADS_AFTER = 15
 RECENT_COMMENTS = 10
@@ -13,8 +12,9 @@ def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
     """Four queries, whatever the number of revisions and comments.
 
     The word diff since the last review is for the assessor's page only: it costs
-    more than the rest of the page put together, and the candidate has their own
-    revisions page to compare any two.
+    more than the rest of the page put together (up to its time budget, see
+    units.text.word_diff), and the candidate has their own revisions page to
+    compare any two.
     """
     if answer is None or answer.submitted_at is None:
         return {"revisions": [], "comments": [], "recent_comments": [], "history": []}
@@ -47,7 +47,7 @@ def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
         "decisions": decisions,
         "last_reviewed": last_reviewed,
         "changes": (
-            diff_words(last_reviewed.text, latest.text)
+            word_diff(last_reviewed.text, latest.text)
             if last_reviewed and not for_candidate
             else None
         ),

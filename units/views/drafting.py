@@ -24,7 +24,7 @@ from ..forms import DECLARATION, CompareForm, DraftForm, PreviewForm, SubmitForm
 from ..markdown import render_markdown
 from ..models import Answer
 from ..security import client_ip
-from ..text import MAX_ANSWER_CHARS, count_words, diff_words
+from ..text import MAX_ANSWER_CHARS, count_words, word_diff
 from .common import attempt, model_answer_context, refusal, throttle
 
 
@@ -180,7 +180,7 @@ def revisions(request, pk):
         old = by_number.get(compare.cleaned_data["a"])
         new = by_number.get(compare.cleaned_data["b"])
         if old and new:
-            diff = {"old": old, "new": new, "pieces": diff_words(old.text, new.text)}
+            diff = {"old": old, "new": new, "changes": word_diff(old.text, new.text)}
     context = {
         "answer": answer,
         "criterion": answer.learning_outcome,
