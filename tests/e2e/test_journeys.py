@@ -188,7 +188,7 @@ def test_assessor_comments_on_a_passage_candidate_revises_assessor_accepts(site,
     assessor.fill("#comment-form [name=body]", "Give a **real** example from your work.")
     assessor.click("button:has-text('Add comment')")
     expect(assessor.locator("#revision-text mark.passage")).to_have_text(sentence)
-    assessor.check("input[value=needs_revision]")
+    assessor.check("input[value=return]")
     assessor.click("button:has-text('Record decision')")
     expect(assessor.locator(".alert-success")).to_contain_text("needs revision")
     assert_accessible(assessor)
@@ -210,7 +210,7 @@ def test_assessor_comments_on_a_passage_candidate_revises_assessor_accepts(site,
     assessor.reload()
     expect(assessor.locator("#changes-heading")).to_be_visible()
     expect(assessor.locator(".diff ins").first).to_be_visible()
-    assessor.check("input[value=accepted]")
+    assessor.check("input[value=accept]")
     assessor.click("button:has-text('Record decision')")
     expect(assessor.locator(".history li")).to_have_count(4)
     steps = list(

@@ -68,7 +68,7 @@ def test_drafting_submitting_and_reviewing_work_with_the_keyboard_alone(site, op
     with assessor.expect_navigation():
         assessor.keyboard.press("Enter")
     expect(assessor.locator("#revision-text mark.passage")).to_have_text("saves money and time")
-    tab_to(assessor, "input[value=needs_revision]")
+    tab_to(assessor, "input[value=return]")
     assessor.keyboard.press("Space")
     tab_to(assessor, "#decision button[type=submit]")
     assessor.keyboard.press("Enter")

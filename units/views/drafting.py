@@ -73,8 +73,17 @@ def _saved_at(answer: Answer | None) -> dict:
 @candidate_required
 @require_safe
 def answer_state(request, unit, code):
-    """What the server holds now, so an open tab can tell whether it is still true."""
-    answer = get_own_answer_or_none(request.user, get_criterion(unit, code))
+    """What the server holds now, so an open tab can tell whether it is still true.
+
+    A tab names whose page it is: one loaded for someone else (a shared computer)
+    is refused, so it never shows the answer of the person signed in since."""
+    criterion = get_criterion(unit, code)
+    if "owner" in request.GET:
+        try:
+            check_page_owner(request.user, request.GET["owner"])
+        except DomainError as exc:
+            return JsonResponse(exc.as_json(), status=exc.status)
+    answer = get_own_answer_or_none(request.user, criterion)
     return JsonResponse(
         {
             "version": answer.version if answer else 0,
