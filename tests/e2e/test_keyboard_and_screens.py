@@ -5,6 +5,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
+from units import services
 from units.models import Answer
 
 from .conftest import SCREENSHOTS, assert_accessible, cjk_fonts_installed, sign_in, wait_saved
@@ -112,6 +113,27 @@ def test_chinese_and_korean_render_and_the_readme_screenshots(site, open_page):
     amara.goto(f"{site}/review/{returned.pk}/?lang=ko")
     expect(amara.locator("#revision-text mark.passage")).to_be_visible()
     screenshot(amara, "review-highlight")
+
+    # Mina revises 3.2: the review page shows what changed as running text.
+    services.draft_submit(
+        candidate=returned.candidate, criterion=returned.learning_outcome,
+        text=returned.text.replace(
+            "We have fewer staff, which means longer waits.",
+            "We have fewer staff, so customers wait longer: last winter our phone queue "
+            "doubled, and we added a call-back list.",
+        ),
+        base_version=returned.version, declaration=True,
+    )  # fmt: skip
+    amara.goto(f"{site}/review/{returned.pk}/")
+    expect(amara.locator(".diff ins").first).to_be_visible()
+    amara.locator("#changes-heading").scroll_into_view_if_needed()
+    screenshot(amara, "review-diff")
+    amara.goto(f"{site}/review/?status=all")
+    screenshot(amara, "queue")
+
+    mina.goto(f"{site}/units/f3/criteria/3.1/write/")
+    expect(mina.locator("#answer-text")).to_have_count(0)
+    screenshot(mina, "drafting-accepted")
 
     wei = open_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     sign_in(wei, site, "wei")
