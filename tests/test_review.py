@@ -210,7 +210,9 @@ def test_hostile_markdown_in_a_comment_is_harmless(client, people, criterion):
     page = client.get(review_url(answer)).content.decode()
     thread = page.split('<ol class="list-unstyled comment-thread">', 1)[1].split("</ol>", 1)[0]
     assert "&lt;script&gt;" in thread  # shown as text
-    bodies = [part.split("</div>", 1)[0] for part in thread.split('<div class="markdown" dir="auto">')[1:]]
+    bodies = [
+        part.split("</div>", 1)[0] for part in thread.split('<div class="markdown" dir="auto">')[1:]
+    ]
     assert bodies and all(unsafe_markup(body) == [] for body in bodies)
 
 
