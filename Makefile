@@ -8,7 +8,7 @@ FIXTURES := fixtures/unit-f3.json fixtures/unit-a-601-2550.json fixtures/reading
 # `make run PORT=8001` serves on another port.
 PORT ?= 8000
 
-.PHONY: install run test screenshots bench lint format migrations-check check-fixtures clean
+.PHONY: install run test screenshots bench lint format migrations-check check-fixtures messages clean
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,18 @@ format: install
 migrations-check: export DEBUG ?= 1
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# After changing user-facing text: refresh the catalogues (locale/*/LC_MESSAGES/*.po),
+# translate what is new, then compile. Needs GNU gettext (Debian's gettext package);
+# the compiled .mo files are committed, so running the app never needs it.
+LOCALES := sr sr_Latn ko zh_Hans hr hu
+MAKEMESSAGES := $(BIN)/python manage.py makemessages $(LOCALES:%=-l %) --no-obsolete --no-location \
+	--ignore=.venv --ignore=benchmark --ignore=tests --ignore=static/vendor --ignore=staticfiles
+messages: export DEBUG ?= 1
+messages: install
+	$(MAKEMESSAGES) -d django
+	$(MAKEMESSAGES) -d djangojs
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 check-fixtures: export DEBUG ?= 1
 check-fixtures: install

@@ -2,11 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from . import views
 
-admin.site.site_header = "NVQ Answer Bank administration"
-admin.site.site_title = "NVQ Answer Bank"
+admin.site.site_header = _("NVQ Answer Bank administration")
+admin.site.site_title = _("NVQ Answer Bank")
 
 # The app's own error pages, drawn even for a request Django could not read.
 handler400 = "nvqbank.views.bad_request"

@@ -42,6 +42,10 @@ MATRIX = {
     "units:comment": ("post", {"body": ""}, [302, 403, 403, 400, 404, 400]),
     "units:decide": ("post", {"action": "maybe"}, [302, 403, 403, 400, 404, 400]),
     "units:reopen": ("post", {"reason": ""}, [302, 403, 403, 400, 404, 400]),
+    # Anyone may choose the interface language; back to the page they were on.
+    "units:choose_language": ("post", {"language": "ko"}, [302] * 6),
+    "units:language_settings": ("get", None, SIGNED_IN),
+    "units:javascript_catalogue": ("get", None, ALL_200),
     "signed_in_again": ("get", None, SIGNED_IN),
     "login": ("get", None, ALL_200),
     "logout": ("post", {}, [302] * 6),
@@ -97,6 +101,7 @@ def url_for(name, world):
     kwargs = {
         "units:unit": {"unit": criterion.unit.slug},
         "units:reading": {"slug": "r"},
+        "units:javascript_catalogue": {"code": "ko"},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
     }.get(name)
     if name in {"units:criterion", "units:model_answer", "units:write", "units:save",
@@ -134,7 +139,7 @@ def test_url_matrix(client, people, world, name, role):
     response = client.get(url) if method == "get" else client.post(url, data)
     wanted = expected[ROLES.index(role)]
     assert response.status_code == wanted, (name, role, response.status_code)
-    if wanted == 302 and role == "anonymous" and name not in {"logout"}:
+    if wanted == 302 and role == "anonymous" and name not in {"logout", "units:choose_language"}:
         assert response["Location"].startswith(reverse("login"))
     if not (name == "units:reply" and role == "alice"):  # Alice's reply is hers to add
         assert alices_work(people["alice"]) == before, (name, role)

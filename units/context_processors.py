@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 
 from .access import is_assessor, is_candidate
+from .languages import INTERFACE_LANGUAGES
 
 
 def roles(request):
@@ -11,3 +14,14 @@ def roles(request):
     """
     user = getattr(request, "user", None) or AnonymousUser()
     return {"is_candidate": is_candidate(user), "is_assessor": is_assessor(user)}
+
+
+def languages(request):
+    """The interface language as a BCP 47 tag (for <html lang>) and the
+    languages the switcher offers, each in its own name."""
+    code = translation.get_language() or settings.LANGUAGE_CODE
+    return {
+        "interface_language": INTERFACE_LANGUAGES.get(code)
+        or INTERFACE_LANGUAGES[settings.LANGUAGE_CODE],
+        "interface_languages": INTERFACE_LANGUAGES.values(),
+    }

@@ -9,13 +9,23 @@ is not listed (a fixture with `de` fails to load instead of breaking pages).
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N_
+from django.utils.translation.trans_real import parse_accept_lang_header
+
 
 @dataclass(frozen=True)
 class Language:
     code: str
     name: str  # in the language itself, as a reader looks for it
-    english_name: str
+    english_name: str  # marked with N_ so the catalogues hold it
     direction: str = "ltr"
+
+    @property
+    def label(self) -> str:
+        """The language's name in the reader's interface language."""
+        return gettext(self.english_name)
 
 
 ENGLISH = "en"
@@ -23,28 +33,28 @@ ENGLISH = "en"
 LANGUAGES: dict[str, Language] = {
     language.code: language
     for language in [
-        Language("en", "English", "English"),
-        Language("sr-Cyrl", "Српски", "Serbian (Cyrillic)"),
-        Language("sr-Latn", "Srpski", "Serbian (Latin)"),
-        Language("ko", "한국어", "Korean"),
-        Language("zh-Hans", "中文", "Chinese (Simplified)"),
-        Language("hr", "Hrvatski", "Croatian"),
-        Language("hu", "Magyar", "Hungarian"),
-        Language("pl", "Polski", "Polish"),
-        Language("ro", "Română", "Romanian"),
-        Language("bg", "Български", "Bulgarian"),
-        Language("lt", "Lietuvių", "Lithuanian"),
-        Language("pt", "Português", "Portuguese"),
-        Language("es", "Español", "Spanish"),
-        Language("uk", "Українська", "Ukrainian"),
-        Language("ar", "العربية", "Arabic", "rtl"),
-        Language("ur", "اردو", "Urdu", "rtl"),
+        Language("en", "English", N_("English")),
+        Language("sr-Cyrl", "Српски", N_("Serbian (Cyrillic)")),
+        Language("sr-Latn", "Srpski", N_("Serbian (Latin)")),
+        Language("ko", "한국어", N_("Korean")),
+        Language("zh-Hans", "中文", N_("Chinese (Simplified)")),
+        Language("hr", "Hrvatski", N_("Croatian")),
+        Language("hu", "Magyar", N_("Hungarian")),
+        Language("pl", "Polski", N_("Polish")),
+        Language("ro", "Română", N_("Romanian")),
+        Language("bg", "Български", N_("Bulgarian")),
+        Language("lt", "Lietuvių", N_("Lithuanian")),
+        Language("pt", "Português", N_("Portuguese")),
+        Language("es", "Español", N_("Spanish")),
+        Language("uk", "Українська", N_("Ukrainian")),
+        Language("ar", "العربية", N_("Arabic"), "rtl"),
+        Language("ur", "اردو", N_("Urdu"), "rtl"),
     ]
 }
 
 
 def language_choices() -> list[tuple[str, str]]:
-    return [(lang.code, f"{lang.name} ({lang.english_name})") for lang in LANGUAGES.values()]
+    return [(lang.code, f"{lang.name} ({lang.label})") for lang in LANGUAGES.values()]
 
 
 def get_language(code: str | None) -> Language | None:
@@ -72,3 +82,89 @@ def pick_language(available: list[str], wanted: str | None) -> str | None:
         if lang.code != ENGLISH:
             return lang.code
     return available[0] if available else None
+
+
+def canonical_tag(value: str | None) -> str | None:
+    """A listed content language for a tag written in any case ("SR-latn",
+    "zh-hans"), or None for one that is not listed."""
+    if not value:
+        return None
+    return _BY_LOWER_TAG.get(value.strip().lower())
+
+
+_BY_LOWER_TAG = {code.lower(): code for code in LANGUAGES}
+
+
+# The interface languages. Django names its catalogues by its own codes
+# ("sr" is Serbian in Cyrillic, "sr-latn", "zh-hans"); HTML and the content
+# use BCP 47 tags. This table is the one place the two are mapped.
+@dataclass(frozen=True)
+class InterfaceLanguage:
+    code: str  # Django's: settings.LANGUAGES, the catalogues, the cookie
+    tag: str  # BCP 47: <html lang>, Intl in the browser
+    name: str  # in the language itself, as the switcher shows it
+    content_language: str  # the model-answer language a reader of it most likely wants
+
+
+INTERFACE_LANGUAGES: dict[str, InterfaceLanguage] = {
+    language.code: language
+    for language in [
+        InterfaceLanguage("en-gb", "en-GB", "English", "en"),
+        InterfaceLanguage("sr", "sr-Cyrl", "Српски", "sr-Cyrl"),
+        InterfaceLanguage("sr-latn", "sr-Latn", "Srpski", "sr-Latn"),
+        InterfaceLanguage("ko", "ko", "한국어", "ko"),
+        InterfaceLanguage("zh-hans", "zh-Hans", "简体中文", "zh-Hans"),
+        InterfaceLanguage("hr", "hr", "Hrvatski", "hr"),
+        InterfaceLanguage("hu", "hu", "Magyar", "hu"),
+    ]
+}
+DEFAULT_INTERFACE_LANGUAGE = "en-gb"
+
+_INTERFACE_BY_LOWER = {
+    **{language.tag.lower(): language.code for language in INTERFACE_LANGUAGES.values()},
+    **{code: code for code in INTERFACE_LANGUAGES},
+    "sr-cyrl": "sr",
+    "en": "en-gb",
+    "zh": "zh-hans",
+    "zh-cn": "zh-hans",
+    "zh-sg": "zh-hans",
+}
+
+
+def interface_code(value: str | None) -> str | None:
+    """The interface language (Django's code) for a code or tag in any case,
+    or None when the app does not speak it."""
+    if not value:
+        return None
+    return _INTERFACE_BY_LOWER.get(value.strip().lower().replace("_", "-"))
+
+
+def interface_tag(code: str | None) -> str:
+    """The BCP 47 tag of an interface language, for <html lang>."""
+    language = INTERFACE_LANGUAGES.get(interface_code(code) or "")
+    return language.tag if language else INTERFACE_LANGUAGES[DEFAULT_INTERFACE_LANGUAGE].tag
+
+
+def from_accept_language(header: str) -> str | None:
+    """The interface language a browser asks for first that the app speaks.
+
+    Each range is tried whole, then shortened ("sr-Latn-RS" → "sr-Latn" → "sr"),
+    so a script subtag is honoured before the bare language.
+    """
+    for accepted, _quality in parse_accept_lang_header(header or ""):
+        if accepted == "*":
+            break
+        parts = accepted.split("-")
+        for end in range(len(parts), 0, -1):
+            code = interface_code("-".join(parts[:end]))
+            if code:
+                return code
+    return None
+
+
+def interface_language_of(user) -> str:
+    """The interface language to write to a person in (their emails): their
+    stored choice, else the site's default."""
+    profile = getattr(user, "profile", None) if user is not None else None
+    chosen = interface_code(getattr(profile, "interface_language", ""))
+    return chosen or settings.LANGUAGE_CODE

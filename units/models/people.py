@@ -2,19 +2,40 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .content import language_field
 
 
 class Profile(models.Model):
-    """A person's choices, which follow them to any device they sign in on."""
+    """A person's choices, which follow them to any device they sign in on.
+
+    The two languages are separate choices: a Korean candidate may read the
+    interface in English and the model answers in Korean, or both in Korean.
+    """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
+    )
+    interface_language = models.CharField(
+        _("interface language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of menus, buttons and emails. Empty: the browser's language."),
     )
     answer_language = language_field(
-        blank=True, verbose_name="model-answer language", help_text="Shown first beside criteria."
+        blank=True,
+        verbose_name=_("model-answer language"),
+        help_text=_("Shown first beside criteria."),
     )
 
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
     def __str__(self):
-        return f"Profile of {self.user}"
+        return _("Profile of %(user)s") % {"user": self.user}

@@ -6,11 +6,13 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import JsonResponse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 from ..access import wants_json
 from ..errors import DomainError, RateLimited, Unavailable
-from ..languages import get_language, pick_language, sort_codes
+from ..languages import INTERFACE_LANGUAGES, LANGUAGES, canonical_tag, pick_language, sort_codes
 
 logger = logging.getLogger(__name__)
 
@@ -18,11 +20,6 @@ logger = logging.getLogger(__name__)
 # signed-in person's choice is stored on their profile instead.
 LANGUAGE_COOKIE = "answer_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
-
-UNAVAILABLE = (
-    "The server could not save just now. Your text is kept in this browser and will be "
-    "saved when the server answers again."
-)
 
 
 def refusal(request, exc: DomainError, page):
@@ -43,13 +40,12 @@ def attempt(service, **kwargs):
         return service(**kwargs)
     except DatabaseError as exc:
         logger.exception("%s failed in the database", service.__name__)
-        raise Unavailable(UNAVAILABLE) from exc
-
-
-THROTTLE_MESSAGE = (
-    "You are doing this faster than the app allows. Wait a minute and try again: "
-    "nothing you wrote is lost."
-)
+        raise Unavailable(
+            _(
+                "The server could not save just now. Your text is kept in this browser and "
+                "will be saved when the server answers again."
+            )
+        ) from exc
 
 
 def throttle(request, action: str) -> None:
@@ -61,24 +57,50 @@ def throttle(request, action: str) -> None:
         ):
             period = rate.split("/")[1]
             retry_after = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(period[-1], 60)
-            raise RateLimited(THROTTLE_MESSAGE, retry_after=retry_after)
+            raise RateLimited(
+                _(
+                    "You are doing this faster than the app allows. Wait a minute and try "
+                    "again: nothing you wrote is lost."
+                ),
+                retry_after=retry_after,
+            )
+
+
+def requested_language(request) -> tuple[str | None, str | None]:
+    """The model-answer language asked for in `?lang=` (any case: "SR-latn" is
+    sr-Latn), and the raw value when it names no language the bank holds."""
+    raw = request.GET.get("lang", "").strip()[:35]
+    if not raw:
+        return None, None
+    tag = canonical_tag(raw)
+    return (tag, None) if tag else (None, raw)
 
 
 def wanted_language(request) -> str | None:
-    wanted = request.GET.get("lang")
-    if wanted:
-        return wanted
+    """The model-answer language to show first: asked for in the address, else
+    the person's stored choice (or this browser's), else the one that goes with
+    the interface language."""
+    asked, _unknown = requested_language(request)
+    if asked:
+        return asked
     profile = getattr(request.user, "profile", None) if request.user.is_authenticated else None
     if profile is not None and profile.answer_language:
         return profile.answer_language
-    return request.COOKIES.get(LANGUAGE_COOKIE)
+    return canonical_tag(request.COOKIES.get(LANGUAGE_COOKIE))
+
+
+def language_to_show(request) -> str | None:
+    """The wanted model-answer language, or, when none was ever chosen, the
+    one that goes with the interface language."""
+    interface = INTERFACE_LANGUAGES.get(get_language() or "")
+    return wanted_language(request) or (interface.content_language if interface else None)
 
 
 def remember_language(request, response):
     """Store a chosen model-answer language: on the person, or in a cookie for a
     reader who is not signed in (with the session cookie's flags)."""
-    requested = request.GET.get("lang")
-    if not get_language(requested):
+    requested, _unknown = requested_language(request)
+    if not requested:
         return response
     if request.user.is_authenticated:
         from ..models import Profile
@@ -100,9 +122,10 @@ def model_answer_context(request, criterion) -> dict:
     """The model answer to show for a criterion and the languages to switch between."""
     answers = {answer.language: answer for answer in criterion.model_answers.all()}
     wanted = wanted_language(request)
-    chosen = pick_language(list(answers), wanted)
+    chosen = pick_language(list(answers), wanted or language_to_show(request))
     return {
         "model_answer": answers.get(chosen),
         "languages": sort_codes(answers),
-        "missing_language": get_language(wanted) if wanted and wanted not in answers else None,
+        "missing_language": LANGUAGES.get(wanted) if wanted and wanted not in answers else None,
+        "unknown_language": requested_language(request)[1],
     }
