@@ -3,10 +3,12 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from units.access import wants_json
 
-CSRF_MESSAGE = (
+CSRF_MESSAGE = gettext_lazy(
     "Your sign-in has changed or expired. Sign in again: your text is kept in this browser."
 )
 
@@ -14,7 +16,7 @@ CSRF_MESSAGE = (
 def csrf_failure(request, reason=""):
     """A refused CSRF check: a script gets a 403 it can act on, a person a plain page."""
     if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"error": "csrf", "message": CSRF_MESSAGE}, status=403)
+        return JsonResponse({"error": "csrf", "message": str(CSRF_MESSAGE)}, status=403)
     return render(request, "403_csrf.html", status=403)
 
 
@@ -40,22 +42,26 @@ def bad_request(request, exception=None):
             400,
             "400.html",
             "too_large",
-            f"This is more than the server accepts in one request ({limit}). "
-            "Nothing was saved from this change; your text is kept in this browser.",
+            # Translators: %(limit)s is a size, such as "2.5 MB".
+            _(
+                "This is more than the server accepts in one request (%(limit)s). "
+                "Nothing was saved from this change; your text is kept in this browser."
+            )
+            % {"limit": limit},
         )
     return _error_page(
-        request, 400, "400.html", "bad_request", "That request could not be understood."
+        request, 400, "400.html", "bad_request", _("That request could not be understood.")
     )
 
 
 def permission_denied(request, exception=None):
     return _error_page(
-        request, 403, "403.html", "forbidden", "Your account does not have access to this."
+        request, 403, "403.html", "forbidden", _("Your account does not have access to this.")
     )
 
 
 def page_not_found(request, exception=None):
-    return _error_page(request, 404, "404.html", "not_found", "There is nothing here.")
+    return _error_page(request, 404, "404.html", "not_found", _("There is nothing here."))
 
 
 def signed_in_again(request):

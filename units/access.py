@@ -11,12 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import WrongPerson
 from .models import Answer, LearningOutcome
 from .roles import CANDIDATE
 
-SIGNED_OUT_MESSAGE = (
+SIGNED_OUT_MESSAGE = gettext_lazy(
     "You have been signed out. Sign in again to save: your text is kept in this browser."
 )
 
@@ -63,7 +65,9 @@ def signed_in(view):
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         if wants_json(request):
-            return JsonResponse({"error": "signed_out", "message": SIGNED_OUT_MESSAGE}, status=401)
+            return JsonResponse(
+                {"error": "signed_out", "message": str(SIGNED_OUT_MESSAGE)}, status=401
+            )
         return redirect_to_login(request.get_full_path())
 
     return wrapper
@@ -173,10 +177,17 @@ def check_page_owner(user, token: str) -> None:
     owner = get_user_model().objects.filter(pk=owner_pk).first() if owner_pk else None
     if owner is None:
         raise WrongPerson(
-            "This page was opened for someone else. Reload it to work on your own answer; "
-            "the text is kept in this browser."
+            _(
+                "This page was opened for someone else. Reload it to work on your own answer; "
+                "the text is kept in this browser."
+            )
         )
     raise WrongPerson(
-        f"This page is {_first_name(owner)}'s; you are signed in as {_first_name(user)}. "
-        f"Sign in as {_first_name(owner)} to save it — the text is kept in this browser."
+        # Translators: %(owner)s and %(user)s are first names: the person the page was
+        # opened for, and the person signed in now.
+        _(
+            "This page is %(owner)s's; you are signed in as %(user)s. "
+            "Sign in as %(owner)s to save it — the text is kept in this browser."
+        )
+        % {"owner": _first_name(owner), "user": _first_name(user)}
     )

@@ -4,6 +4,8 @@ from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from post_office.admin import EmailAdmin, LogInline
 from post_office.admin import requeue as post_office_requeue
 from post_office.models import STATUS, Attachment, Email, EmailTemplate, Log
@@ -23,7 +25,7 @@ from .models import (
     Unit,
     UnitIntroduction,
 )
-from .roles import ASSESSOR, CANDIDATE, ROLE_PERMISSIONS
+from .roles import ASSESSOR, CANDIDATE, ROLE_PERMISSIONS, role_label
 from .text import clean_text
 
 
@@ -177,8 +179,8 @@ class CandidateAssignmentInline(admin.TabularInline):
     fields = ["assessor"]
     autocomplete_fields = ["assessor"]
     extra = 0
-    verbose_name = "assessor of this candidate"
-    verbose_name_plural = "assessors of this candidate"
+    verbose_name = gettext_lazy("assessor of this candidate")
+    verbose_name_plural = gettext_lazy("assessors of this candidate")
 
 
 admin.site.unregister(User)
@@ -230,7 +232,14 @@ class PersonChangeForm(UserChangeForm):
     def clean_last_name(self):
         return clean_text(self.cleaned_data["last_name"]).strip()
 
-    def _refuse_beyond_grantor(self, field, held_by, describe):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = self.fields.get("groups")
+        if groups is not None:
+            # The role groups by the names people read them by, in their language.
+            groups.label_from_instance = lambda group: role_label(group.name)
+
+    def _refuse_beyond_grantor(self, field, held_by, message):
         chosen = self.cleaned_data[field]
         if self.granted_by is None or self.granted_by.is_superuser:
             return chosen
@@ -238,10 +247,7 @@ class PersonChangeForm(UserChangeForm):
         allowed = grantable_permissions(self.granted_by)
         beyond = [item for item in chosen if item not in before and not held_by(item) <= allowed]
         if beyond:
-            raise ValidationError(
-                "Only a superuser can give %(what)s that you do not hold yourself: %(names)s.",
-                params={"what": describe, "names": ", ".join(sorted(map(str, beyond)))},
-            )
+            raise ValidationError(message, params={"names": ", ".join(sorted(map(str, beyond)))})
         return chosen
 
     def clean_groups(self):
@@ -250,22 +256,26 @@ class PersonChangeForm(UserChangeForm):
             lambda group: _names(
                 group.permissions.values_list("content_type__app_label", "codename")
             ),
-            "groups with permissions",
+            _(
+                "Only a superuser can give groups with permissions that you do not hold "
+                "yourself: %(names)s."
+            ),
         )
 
     def clean_user_permissions(self):
         return self._refuse_beyond_grantor(
             "user_permissions",
             lambda permission: _names([(permission.content_type.app_label, permission.codename)]),
-            "permissions",
+            _("Only a superuser can give permissions that you do not hold yourself: %(names)s."),
         )
 
 
 class ProfileInline(admin.StackedInline):
     model = Profile
-    fields = ["answer_language"]
+    fields = ["interface_language", "answer_language"]
     can_delete = False
-    verbose_name_plural = "choices"
+    # Translators: the heading above a person's language choices in the admin.
+    verbose_name_plural = gettext_lazy("choices")
 
 
 @admin.register(User)
@@ -325,7 +335,7 @@ admin.site.unregister(EmailTemplate)
 admin.site.unregister(Attachment)
 
 
-@admin.action(description="Queue the selected emails again", permissions=["change"])
+@admin.action(description=gettext_lazy("Queue the selected emails again"), permissions=["change"])
 def requeue(modeladmin, request, queryset):
     post_office_requeue(modeladmin, request, queryset)
 
@@ -360,10 +370,10 @@ class NotificationAdmin(EmailAdmin):
             )
         )
 
-    @admin.display(description="attempts", ordering="attempt_count")
+    @admin.display(description=gettext_lazy("attempts"), ordering="attempt_count")
     def attempts(self, email):
         return email.attempt_count
 
-    @admin.display(description="last error")
+    @admin.display(description=gettext_lazy("last error"))
     def last_error(self, email):
         return email.error or "—"

@@ -1,5 +1,9 @@
 """Every refusal the rules can give, each with the code a script sees in JSON
-and the HTTP status, so one helper (units.views.common.refusal) answers them all."""
+and the HTTP status, so one helper (units.views.common.refusal) answers them all.
+
+Messages are translated where they are raised (gettext), in the reader's language."""
+
+from django.utils.translation import gettext as _
 
 
 class DomainError(Exception):
@@ -80,8 +84,10 @@ class StaleVersion(DomainError):
 
     def __init__(self, current):
         super().__init__(
-            "This answer was changed somewhere else (another tab or device) since you "
-            "opened it. Nothing was overwritten: choose which text to keep.",
+            _(
+                "This answer was changed somewhere else (another tab or device) since you "
+                "opened it. Nothing was overwritten: choose which text to keep."
+            ),
             server_text=current.text if current else "",
             server_version=current.version if current else 0,
             **status_details(current),

@@ -1,9 +1,12 @@
 from django import forms
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy, pgettext_lazy
+from django.utils.translation import gettext as _
 
-from .models import Action
+from .languages import INTERFACE_LANGUAGES, LANGUAGES
+from .models import Action, Profile
 from .text import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, clean_text
 
-DECLARATION = (
+DECLARATION = gettext_lazy(
     "This answer is my own work, in my own words. I have used the model answers only as "
     "a guide to what the criterion asks, and have not copied or translated them."
 )
@@ -20,8 +23,14 @@ class DraftForm(forms.Form):
         strip=False,
         max_length=MAX_ANSWER_CHARS,
         error_messages={
-            "max_length": "An answer can be at most %(limit_value)s characters; "
-            "this one has %(show_value)s. Nothing was saved from this change."
+            # The plural follows limit_value (the most an answer may have).
+            "max_length": ngettext_lazy(
+                "An answer can be at most %(limit_value)s character; "
+                "this one has %(show_value)s. Nothing was saved from this change.",
+                "An answer can be at most %(limit_value)s characters; "
+                "this one has %(show_value)s. Nothing was saved from this change.",
+                "limit_value",
+            )
         },
     )
     version = forms.IntegerField(min_value=0)
@@ -32,7 +41,9 @@ class DraftForm(forms.Form):
 class SubmitForm(DraftForm):
     declaration = forms.BooleanField(
         label=DECLARATION,
-        error_messages={"required": "Tick the declaration to confirm the answer is your own work."},
+        error_messages={
+            "required": gettext_lazy("Tick the declaration to confirm the answer is your own work.")
+        },
     )
 
 
@@ -47,26 +58,28 @@ class CompareForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = AnswerTextField(
-        label="Comment",
+        label=pgettext_lazy("noun", "Comment"),
         strip=False,
         max_length=MAX_COMMENT_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Markdown works here too.",
+        help_text=gettext_lazy("Markdown works here too."),
     )
     quote = AnswerTextField(
-        label="Passage (optional)",
+        label=gettext_lazy("Passage (optional)"),
         required=False,
         strip=False,
         max_length=MAX_ANSWER_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Select text in the answer to fill this in, or paste the words you mean.",
+        help_text=gettext_lazy(
+            "Select text in the answer to fill this in, or paste the words you mean."
+        ),
     )
     quote_start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
 
 class ReplyForm(forms.Form):
     body = AnswerTextField(
-        label="Your reply",
+        label=gettext_lazy("Your reply"),
         strip=False,
         max_length=MAX_COMMENT_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -77,13 +90,13 @@ class DecisionForm(forms.Form):
     action = forms.ChoiceField(
         choices=[(action.value, action.label) for action in (Action.RETURN, Action.ACCEPT)],
         widget=forms.RadioSelect,
-        label="Decision",
+        label=gettext_lazy("Decision"),
     )
 
 
 class ReopenForm(forms.Form):
     reason = AnswerTextField(
-        label="Reason for reopening",
+        label=gettext_lazy("Reason for reopening"),
         strip=False,
         max_length=MAX_COMMENT_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -92,20 +105,23 @@ class ReopenForm(forms.Form):
 
 class QueueFilterForm(forms.Form):
     STATUSES = [
-        ("submitted", "Waiting for review"),
-        ("needs_revision", "Returned"),
-        ("accepted", "Accepted"),
-        ("all", "All submitted at least once"),
+        ("submitted", gettext_lazy("Waiting for review")),
+        ("needs_revision", pgettext_lazy("answer status", "Returned")),
+        ("accepted", pgettext_lazy("answer status", "Accepted")),
+        ("all", gettext_lazy("All submitted at least once")),
     ]
     SELECT = {"class": "form-select"}
     status = forms.ChoiceField(choices=STATUSES, required=False, widget=forms.Select(attrs=SELECT))
     unit = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="All units", widget=forms.Select(attrs=SELECT)
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("All units"),
+        widget=forms.Select(attrs=SELECT),
     )
     candidate = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="All candidates",
+        empty_label=gettext_lazy("All candidates"),
         widget=forms.Select(attrs=SELECT),
     )
 
@@ -126,4 +142,42 @@ def validated(form: forms.Form) -> dict:
         for error in errors:
             refusal = AnswerTooLong if error.code == "max_length" else Invalid
             raise refusal(" ".join(error.messages))
-    raise Invalid("Something in this form could not be used.")
+    raise Invalid(_("Something in this form could not be used."))
+
+
+class LanguageSelect(forms.Select):
+    """A select whose options name each language in itself, tagged with its
+    language so it is read and shaped right ("한국어" in an English page)."""
+
+    def __init__(self, tags: dict[str, str], attrs=None):
+        super().__init__(attrs)
+        self.tags = tags
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if self.tags.get(str(value)):
+            option["attrs"]["lang"] = self.tags[str(value)]
+        return option
+
+
+class LanguagesForm(forms.ModelForm):
+    """A person's two languages: the interface's and the model answers'."""
+
+    class Meta:
+        model = Profile
+        fields = ["interface_language", "answer_language"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        interface = self.fields["interface_language"]
+        interface.widget = LanguageSelect(
+            {language.code: language.tag for language in INTERFACE_LANGUAGES.values()}
+        )
+        interface.choices = [("", gettext("As my browser asks"))] + [
+            (language.code, language.name) for language in INTERFACE_LANGUAGES.values()
+        ]
+        answers = self.fields["answer_language"]
+        answers.widget = LanguageSelect({code: code for code in LANGUAGES})
+        answers.choices = [("", gettext("The same as the interface"))] + [
+            (language.code, language.name) for language in LANGUAGES.values()
+        ]

@@ -5,6 +5,11 @@ written in the same transaction as the change it announces: a rolled-back change
 leaves no row, and a committed one always has its row. Nothing is sent here;
 `manage.py deliver_notifications` delivers the rows, retrying with backoff, so a
 mail server that is down or slow never fails or holds up the person's request.
+
+Each recipient is written to in their own interface language (units.languages.
+interface_language_of): one email per language, so two assessors of a candidate
+may get the same news in two languages. The criterion's question is quoted in
+English, the language it is assessed in.
 """
 
 import logging
@@ -16,7 +21,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from post_office import mail
+
+from .languages import interface_language_of
 
 logger = logging.getLogger(__name__)
 
@@ -59,32 +68,81 @@ def _queue(subject: str, body: str, recipients: list[str]) -> None:
         mail.send(recipients, subject=subject, message=body, priority="medium")
 
 
+def _by_language(people) -> dict[str, list]:
+    """The recipients grouped by the interface language each reads."""
+    groups: dict[str, list] = {}
+    for person in people:
+        groups.setdefault(interface_language_of(person), []).append(person)
+    return groups
+
+
+def _subject(text: str) -> str:
+    # Translators: an email's subject: the app's name in brackets, then what happened.
+    return _("[%(site)s] %(subject)s") % {"site": _("NVQ Answer Bank"), "subject": text}
+
+
+def _email(*paragraphs: str) -> str:
+    return "\n\n".join(paragraphs) + "\n"
+
+
 def notify_submitted(answer, revision) -> None:
     criterion = answer.learning_outcome
     assessors = [
-        a.assessor for a in answer.candidate.assessor_assignments.select_related("assessor")
+        a.assessor
+        for a in answer.candidate.assessor_assignments.select_related("assessor__profile")
     ]
-    name = answer.candidate.get_full_name() or answer.candidate.username
-    _queue(
-        f"[NVQ Answer Bank] {name} submitted {criterion.unit.code} {criterion.code}",
-        f"{name} submitted revision {revision.number} of their answer to "
-        f"{criterion.unit.code} {criterion.code}: {criterion.question}\n\n"
-        f"Review it: {_absolute(reverse('units:review', kwargs={'pk': answer.pk}))}\n",
-        [assessor.email for assessor in assessors],
-    )
+    details = {
+        "name": answer.candidate.get_full_name() or answer.candidate.username,
+        "criterion": f"{criterion.unit.code} {criterion.code}",
+        "number": revision.number,
+        "question": criterion.question,
+        "url": _absolute(reverse("units:review", kwargs={"pk": answer.pk})),
+    }
+    for language, people in _by_language(assessors).items():
+        with translation.override(language):
+            # Translators: %(criterion)s is a unit and criterion code, such as "F3 3.5".
+            subject = _subject(_("%(name)s submitted %(criterion)s") % details)
+            body = _email(
+                # Translators: %(question)s is the criterion's question, quoted in English.
+                _(
+                    "%(name)s submitted revision %(number)s of their answer to "
+                    "%(criterion)s: %(question)s"
+                )
+                % details,
+                _("Review it: %(url)s") % details,
+            )
+        _queue(subject, body, [person.email for person in people])
+
+
+def _decision_email(outcome: str, details: dict) -> tuple[str, str]:
+    """The subject and first paragraph for one decision: whole sentences per outcome.
+    %(criterion)s is a unit and criterion code ("F3 3.5"), %(question)s the
+    criterion's question, quoted in English."""
+    if outcome == "accepted":
+        # Translators: an email's subject; %(criterion)s is a unit and criterion code ("F3 3.5").
+        subject = _("%(criterion)s has been accepted")
+        news = _("Your answer to %(criterion)s (%(question)s) has been accepted.")
+    elif outcome == "reopened":
+        subject = _("%(criterion)s has been reopened for revision")
+        news = _("Your answer to %(criterion)s (%(question)s) has been reopened for revision.")
+    else:
+        subject = _("%(criterion)s has been returned to you for revision")
+        news = _(
+            "Your answer to %(criterion)s (%(question)s) has been returned to you for revision."
+        )
+    return _subject(subject % details), news % details
 
 
 def notify_decision(answer, decision) -> None:
     criterion = answer.learning_outcome
-    what = {
-        "needs_revision": "has been returned to you for revision",
-        "accepted": "has been accepted",
-        "reopened": "has been reopened for revision",
-    }[decision.outcome]
     write_url = reverse("units:write", kwargs={"unit": criterion.unit.slug, "code": criterion.code})
-    _queue(
-        f"[NVQ Answer Bank] {criterion.unit.code} {criterion.code} {what}",
-        f"Your answer to {criterion.unit.code} {criterion.code} ({criterion.question}) {what}.\n\n"
-        f"See the feedback: {_absolute(write_url)}\n",
-        [answer.candidate.email],
-    )
+    candidate = answer.candidate
+    details = {
+        "criterion": f"{criterion.unit.code} {criterion.code}",
+        "question": criterion.question,
+        "url": _absolute(write_url),
+    }
+    with translation.override(interface_language_of(candidate)):
+        subject, news = _decision_email(decision.outcome, details)
+        body = _email(news, _("See the feedback: %(url)s") % details)
+    _queue(subject, body, [candidate.email])

@@ -1,9 +1,28 @@
 """Roles are Django groups with permissions. The names are used in seed_demo,
-the admin and the tests; the permissions are what the views check."""
+the admin and the tests; the permissions are what the views check.
+
+The group names are stored as they are, in English (they are keys: migrations,
+seed_demo and the access checks look groups up by them); ROLE_LABELS are the
+names people read, in their interface language."""
+
+from django.utils.translation import pgettext_lazy
 
 CANDIDATE = "Candidate"
 ASSESSOR = "Assessor"
 ADMIN = "Admin"
+
+ROLE_LABELS = {
+    CANDIDATE: pgettext_lazy("role", "Candidate"),
+    ASSESSOR: pgettext_lazy("role", "Assessor"),
+    ADMIN: pgettext_lazy("role", "Admin"),
+}
+
+
+def role_label(name: str) -> str:
+    """A group's name as people read it: a role's in their language, any other as stored."""
+    label = ROLE_LABELS.get(name)
+    return str(label) if label is not None else name
+
 
 # group -> (app_label, codename) of each permission it carries.
 ROLE_PERMISSIONS = {

@@ -8,6 +8,9 @@ and raise a DomainError subclass for anything the rules do not allow.
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import notifications
 from .errors import (  # noqa: F401 - the refusals, re-exported for callers of services
@@ -27,19 +30,30 @@ from .models import Action, Answer, AuditEntry, Comment, Decision, LearningOutco
 from .text import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, clean_text, count_words
 
 
+def _number(n: int) -> str:
+    """A count as the reader's language writes it (100,000; 100.000; 100 000)."""
+    return number_format(n, force_grouping=True)
+
+
 def _check_length(text: str) -> None:
     if len(text) > MAX_ANSWER_CHARS:
         raise AnswerTooLong(
-            f"An answer can be at most {MAX_ANSWER_CHARS:,} characters; this one has "
-            f"{len(text):,}. Nothing was saved from this change."
+            ngettext(
+                "An answer can be at most %(limit)s character; this one has %(length)s. "
+                "Nothing was saved from this change.",
+                "An answer can be at most %(limit)s characters; this one has %(length)s. "
+                "Nothing was saved from this change.",
+                MAX_ANSWER_CHARS,
+            )
+            % {"limit": _number(MAX_ANSWER_CHARS), "length": _number(len(text))}
         )
 
 
 def _locked(answer: Answer) -> AnswerLocked:
     if answer.status == Answer.Status.ACCEPTED:
-        message = "This answer has been accepted and can no longer be changed."
+        message = _("This answer has been accepted and can no longer be changed.")
     else:
-        message = "This answer is with your assessor and cannot be changed until it is returned."
+        message = _("This answer is with your assessor and cannot be changed until it is returned.")
     return AnswerLocked(message, **status_details(answer))
 
 
@@ -109,14 +123,6 @@ def _transition(
     return answer
 
 
-PAST_TENSE = {
-    Action.SUBMIT: "submitted",
-    Action.RETURN: "returned",
-    Action.ACCEPT: "accepted",
-    Action.REOPEN: "reopened",
-}
-
-
 @transaction.atomic
 def draft_submit(
     *,
@@ -133,10 +139,10 @@ def draft_submit(
     an error: it answers with the revision the first one made.
     """
     if not declaration:
-        raise Invalid("Tick the declaration to confirm the answer is your own work.")
+        raise Invalid(_("Tick the declaration to confirm the answer is your own work."))
     text = clean_text(text)
     if not text.strip():
-        raise EmptyAnswer("Write your answer before you submit it.")
+        raise EmptyAnswer(_("Write your answer before you submit it."))
     # Concurrent submits of one answer queue here (PostgreSQL row lock; SQLite's
     # IMMEDIATE transactions already serialise writers), so the second one sees
     # what the first did instead of racing it for the revision number.
@@ -170,7 +176,7 @@ def draft_submit(
 def _latest_revision(answer: Answer) -> Revision:
     revision = answer.revisions.order_by("-number").first()
     if revision is None:
-        raise Invalid("This answer has not been submitted yet.")
+        raise Invalid(_("This answer has not been submitted yet."))
     return revision
 
 
@@ -180,9 +186,39 @@ def _refuse_unless_allowed(answer: Answer, action: Action) -> None:
     if action == Action.SUBMIT:
         raise _locked(answer)
     raise TransitionNotAllowed(
-        f"An answer that is {answer.get_status_display().lower()} cannot be {PAST_TENSE[action]}.",
-        **status_details(answer),
+        _not_allowed_message(answer.status, action), **status_details(answer)
     )
+
+
+def _not_allowed_message(status: str, action: Action) -> str:
+    """Why `action` is refused for an answer in `status`: one whole sentence per case
+    (submitting is refused by _locked)."""
+    Status = Answer.Status
+    if action == Action.RETURN:
+        if status == Status.DRAFT:
+            return _("An answer that is draft cannot be returned.")
+        if status == Status.NEEDS_REVISION:
+            return _("An answer that needs revision cannot be returned.")
+        if status == Status.ACCEPTED:
+            return _("An answer that is accepted cannot be returned.")
+        return _("This answer cannot be returned now.")
+    if action == Action.ACCEPT:
+        if status == Status.DRAFT:
+            return _("An answer that is draft cannot be accepted.")
+        if status == Status.NEEDS_REVISION:
+            return _("An answer that needs revision cannot be accepted.")
+        if status == Status.ACCEPTED:
+            return _("An answer that is accepted cannot be accepted.")
+        return _("This answer cannot be accepted now.")
+    if action == Action.REOPEN:
+        if status == Status.DRAFT:
+            return _("An answer that is draft cannot be reopened.")
+        if status == Status.SUBMITTED:
+            return _("An answer that is submitted cannot be reopened.")
+        if status == Status.NEEDS_REVISION:
+            return _("An answer that needs revision cannot be reopened.")
+        return _("This answer cannot be reopened now.")
+    return _("This answer cannot be submitted now.")
 
 
 def _decide(
@@ -210,8 +246,10 @@ def answer_return(*, answer: Answer, assessor, ip: str | None = None) -> Answer:
     revision = _latest_revision(answer)
     if not revision.comments.exclude(author=answer.candidate).exists():
         raise Invalid(
-            "Add at least one comment on this revision before returning it, "
-            "so the candidate knows what to change."
+            _(
+                "Add at least one comment on this revision before returning it, "
+                "so the candidate knows what to change."
+            )
         )
     return _decide(answer, Action.RETURN, Decision.Outcome.NEEDS_REVISION, assessor=assessor, ip=ip)
 
@@ -228,7 +266,7 @@ def answer_reopen(*, answer: Answer, by, reason: str, ip: str | None = None) -> 
     _refuse_unless_allowed(answer, Action.REOPEN)
     reason = clean_text(reason).strip()
     if not reason:
-        raise Invalid("Give a reason for reopening an accepted answer.")
+        raise Invalid(_("Give a reason for reopening an accepted answer."))
     return _decide(
         answer, Action.REOPEN, Decision.Outcome.REOPENED, assessor=by, reason=reason, ip=ip
     )
@@ -245,15 +283,22 @@ def comment_add(
     """
     body = clean_text(body).strip()
     if not body:
-        raise Invalid("Write a comment first.")
+        raise Invalid(_("Write a comment first."))
     if len(body) > MAX_COMMENT_CHARS:
-        raise AnswerTooLong(f"A comment can be at most {MAX_COMMENT_CHARS:,} characters.")
+        raise AnswerTooLong(
+            ngettext(
+                "A comment can be at most %(limit)s character.",
+                "A comment can be at most %(limit)s characters.",
+                MAX_COMMENT_CHARS,
+            )
+            % {"limit": _number(MAX_COMMENT_CHARS)}
+        )
     revision = _latest_revision(answer)
     if author.pk == answer.candidate_id and not answer.decisions.exists():
-        raise TransitionNotAllowed("You can reply once your assessor has given feedback.")
+        raise TransitionNotAllowed(_("You can reply once your assessor has given feedback."))
     if not answer.can_be_commented:
         raise TransitionNotAllowed(
-            "This answer has been accepted: reopen it before commenting on it again."
+            _("This answer has been accepted: reopen it before commenting on it again.")
         )
     start = end = None
     quote = clean_text(quote)
@@ -267,7 +312,7 @@ def comment_add(
             found = revision.text.find(quote)
             if found < 0:
                 raise Invalid(
-                    "The quoted passage is not in the submitted revision: select it again."
+                    _("The quoted passage is not in the submitted revision: select it again.")
                 )
             start = found
         end = start + len(quote)

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Count, Value
 from django.db.models.functions import Cast, StrIndex, Substr
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ..languages import LANGUAGES, describe_language, language_choices, sort_codes
 
@@ -16,9 +18,12 @@ CRITERION_CODE = r"^[0-9]{1,3}\.[0-9]{1,3}$"
 # A BCP 47 shape: language, optional script, optional region (sr-Cyrl, zh-Hans, en-GB).
 LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$"
 criterion_code_validator = RegexValidator(
-    CRITERION_CODE, "A criterion code is two numbers with a dot, such as 3.10."
+    CRITERION_CODE, gettext_lazy("A criterion code is two numbers with a dot, such as 3.10.")
 )
 
+
+# Translators: the field holding the Markdown text of a model answer, introduction or reading.
+BODY = pgettext_lazy("Markdown text", "body")
 
 # PostgreSQL cannot store NUL characters; say so before loaddata fails on them.
 NO_NUL = ProhibitNullCharactersValidator()
@@ -33,7 +38,10 @@ def language_is_listed(name: str) -> models.CheckConstraint:
 
 
 def language_field(**kwargs) -> models.CharField:
-    kwargs.setdefault("help_text", "A BCP 47 language tag, such as sr-Cyrl, ko or zh-Hans.")
+    kwargs.setdefault("verbose_name", gettext_lazy("language"))
+    kwargs.setdefault(
+        "help_text", gettext_lazy("A BCP 47 language tag, such as sr-Cyrl, ko or zh-Hans.")
+    )
     return models.CharField(max_length=35, choices=language_choices, **kwargs)
 
 
@@ -48,24 +56,45 @@ class UnitManager(models.Manager.from_queryset(UnitQuerySet)):
 
 
 class Unit(models.Model):
-    code = models.CharField(max_length=20, unique=True, help_text="For example F3 or A/601/2550.")
+    code = models.CharField(
+        pgettext_lazy("unit", "code"),
+        max_length=20,
+        unique=True,
+        help_text=gettext_lazy("For example F3 or A/601/2550."),
+    )
     slug = models.SlugField(
-        max_length=40, unique=True, help_text="The unit's address: /units/<slug>/"
+        gettext_lazy("slug"),
+        max_length=40,
+        unique=True,
+        help_text=gettext_lazy("The unit's address: /units/<slug>/"),
     )
-    title = models.CharField(max_length=200)
-    qualification = models.CharField(max_length=200, blank=True)
+    title = models.CharField(gettext_lazy("title"), max_length=200)
+    qualification = models.CharField(gettext_lazy("qualification"), max_length=200, blank=True)
     group = models.CharField(
-        max_length=100, blank=True, help_text="For example Group A (mandatory)."
+        # Translators: the group a unit belongs to in its qualification (mandatory, optional).
+        pgettext_lazy("unit", "group"),
+        max_length=100,
+        blank=True,
+        help_text=gettext_lazy("For example Group A (mandatory)."),
     )
-    level = models.PositiveSmallIntegerField(null=True, blank=True)
-    credit = models.PositiveSmallIntegerField(null=True, blank=True)
-    ofqual_ref = models.CharField("Ofqual reference", max_length=20, blank=True)
-    description = models.TextField(blank=True)
+    level = models.PositiveSmallIntegerField(
+        pgettext_lazy("qualification level", "level"), null=True, blank=True
+    )
+    credit = models.PositiveSmallIntegerField(
+        # Translators: the unit's credit value in the qualification (a number).
+        pgettext_lazy("qualification credits", "credit"),
+        null=True,
+        blank=True,
+    )
+    ofqual_ref = models.CharField(gettext_lazy("Ofqual reference"), max_length=20, blank=True)
+    description = models.TextField(gettext_lazy("description"), blank=True)
 
     objects = UnitManager()
 
     class Meta:
         ordering = ["code"]
+        verbose_name = gettext_lazy("unit")
+        verbose_name_plural = gettext_lazy("units")
         # loaddata skips validation: the database itself refuses what must not be empty.
         constraints = [
             models.CheckConstraint(
@@ -104,13 +133,23 @@ class LearningOutcomeManager(models.Manager.from_queryset(LearningOutcomeQuerySe
 class LearningOutcome(models.Model):
     """One assessment criterion of a unit (3.5, 4.1 …) and the outcome it belongs to."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="criteria")
-    code = models.CharField(max_length=10, validators=[criterion_code_validator])
-    outcome = models.CharField(
-        max_length=255,
-        help_text="The learning-outcome heading, e.g. 'LO4 Understand the purpose of …'.",
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="criteria", verbose_name=gettext_lazy("unit")
     )
-    question = models.TextField(help_text="The criterion in English, as it is assessed.")
+    code = models.CharField(
+        pgettext_lazy("criterion", "code"), max_length=10, validators=[criterion_code_validator]
+    )
+    outcome = models.CharField(
+        gettext_lazy("learning outcome"),
+        max_length=255,
+        help_text=gettext_lazy(
+            "The learning-outcome heading, e.g. 'LO4 Understand the purpose of …'."
+        ),
+    )
+    question = models.TextField(
+        gettext_lazy("question"),
+        help_text=gettext_lazy("The criterion in English, as it is assessed."),
+    )
     # Derived by the database from `code`, so that fixtures (which bypass save())
     # still sort 3.9 before 3.10.
     major = models.GeneratedField(
@@ -128,8 +167,8 @@ class LearningOutcome(models.Model):
 
     class Meta:
         ordering = ["unit_id", "major", "minor"]
-        verbose_name = "assessment criterion"
-        verbose_name_plural = "assessment criteria"
+        verbose_name = gettext_lazy("assessment criterion")
+        verbose_name_plural = gettext_lazy("assessment criteria")
         constraints = [
             models.UniqueConstraint(fields=["unit", "code"], name="unique_criterion_code_per_unit"),
             models.CheckConstraint(
@@ -195,19 +234,26 @@ class ModelAnswer(InLanguage, models.Model):
     """A model answer to one criterion in one language: a guide, not text to copy."""
 
     learning_outcome = models.ForeignKey(
-        LearningOutcome, on_delete=models.CASCADE, related_name="model_answers"
+        LearningOutcome,
+        on_delete=models.CASCADE,
+        related_name="model_answers",
+        verbose_name=gettext_lazy("assessment criterion"),
     )
     language = language_field()
     question = models.TextField(
-        blank=True, help_text="The criterion's question as written in this language."
+        gettext_lazy("question"),
+        blank=True,
+        help_text=gettext_lazy("The criterion's question as written in this language."),
     )
-    body = models.TextField(help_text="Markdown.", validators=[NO_NUL])
-    attribution = models.CharField(max_length=300, blank=True)
+    body = models.TextField(BODY, help_text=gettext_lazy("Markdown."), validators=[NO_NUL])
+    attribution = models.CharField(gettext_lazy("attribution"), max_length=300, blank=True)
 
     objects = ModelAnswerManager()
 
     class Meta:
         ordering = ["learning_outcome_id", "language"]
+        verbose_name = gettext_lazy("model answer")
+        verbose_name_plural = gettext_lazy("model answers")
         constraints = [
             models.UniqueConstraint(
                 fields=["learning_outcome", "language"], name="one_model_answer_per_language"
@@ -234,15 +280,22 @@ class UnitIntroductionManager(models.Manager):
 class UnitIntroduction(InLanguage, models.Model):
     """The source's introduction to a unit for candidates, in one language."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="introductions")
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="introductions",
+        verbose_name=gettext_lazy("unit"),
+    )
     language = language_field()
-    body = models.TextField(help_text="Markdown.", validators=[NO_NUL])
-    attribution = models.CharField(max_length=300, blank=True)
+    body = models.TextField(BODY, help_text=gettext_lazy("Markdown."), validators=[NO_NUL])
+    attribution = models.CharField(gettext_lazy("attribution"), max_length=300, blank=True)
 
     objects = UnitIntroductionManager()
 
     class Meta:
         ordering = ["unit_id", "language"]
+        verbose_name = gettext_lazy("unit introduction")
+        verbose_name_plural = gettext_lazy("unit introductions")
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "language"], name="one_unit_introduction_per_language"
@@ -252,7 +305,11 @@ class UnitIntroduction(InLanguage, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.unit.code} introduction [{self.language}]"
+        # Translators: a unit's introduction in one language, e.g. "F3 introduction [ko]".
+        return _("%(unit)s introduction [%(language)s]") % {
+            "unit": self.unit.code,
+            "language": self.language,
+        }
 
     def natural_key(self):
         return (*self.unit.natural_key(), self.language)
@@ -268,18 +325,24 @@ class ReadingManager(models.Manager):
 class Reading(InLanguage, models.Model):
     """Background reading for one or more units, such as an article in Croatian."""
 
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(gettext_lazy("slug"), max_length=80, unique=True)
     language = language_field()
-    title = models.CharField(max_length=200, help_text="In the reading's language.")
-    title_en = models.CharField("English title", max_length=200, blank=True)
-    body = models.TextField(help_text="Markdown.", validators=[NO_NUL])
-    attribution = models.CharField(max_length=300, blank=True)
-    units = models.ManyToManyField(Unit, related_name="readings", blank=True)
+    title = models.CharField(
+        gettext_lazy("title"), max_length=200, help_text=gettext_lazy("In the reading's language.")
+    )
+    title_en = models.CharField(gettext_lazy("English title"), max_length=200, blank=True)
+    body = models.TextField(BODY, help_text=gettext_lazy("Markdown."), validators=[NO_NUL])
+    attribution = models.CharField(gettext_lazy("attribution"), max_length=300, blank=True)
+    units = models.ManyToManyField(
+        Unit, related_name="readings", blank=True, verbose_name=gettext_lazy("units")
+    )
 
     objects = ReadingManager()
 
     class Meta:
         ordering = ["title"]
+        verbose_name = gettext_lazy("reading")
+        verbose_name_plural = gettext_lazy("readings")
         constraints = [
             language_is_a_tag("reading_language_is_a_tag"),
             language_is_listed("reading_language_is_listed"),

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .content import LearningOutcome
 
@@ -13,14 +15,22 @@ class Assignment(models.Model):
     """An assessor looks after a candidate. A candidate may have several assessors."""
 
     candidate = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assessor_assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assessor_assignments",
+        verbose_name=gettext_lazy("candidate"),
     )
     assessor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="candidate_assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="candidate_assignments",
+        verbose_name=gettext_lazy("assessor"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = gettext_lazy("assignment")
+        verbose_name_plural = gettext_lazy("assignments")
         constraints = [
             models.UniqueConstraint(fields=["candidate", "assessor"], name="unique_assignment"),
             models.CheckConstraint(
@@ -30,11 +40,14 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.assessor} assesses {self.candidate}"
+        return _("%(assessor)s assesses %(candidate)s") % {
+            "assessor": self.assessor,
+            "candidate": self.candidate,
+        }
 
     def clean(self):
         if self.candidate_id and self.candidate_id == self.assessor_id:
-            raise ValidationError("A candidate cannot be their own assessor.")
+            raise ValidationError(_("A candidate cannot be their own assessor."))
 
 
 class AnswerQuerySet(models.QuerySet):
@@ -55,21 +68,21 @@ class AnswerQuerySet(models.QuerySet):
 class Action(models.TextChoices):
     """The workflow's vocabulary: what moves an answer from one state to another."""
 
-    SUBMIT = "submit", "Submit"
-    RETURN = "return", "Return for revision"
-    ACCEPT = "accept", "Accept"
-    REOPEN = "reopen", "Reopen"
+    SUBMIT = "submit", pgettext_lazy("assessment action", "Submit")
+    RETURN = "return", pgettext_lazy("assessment action", "Return for revision")
+    ACCEPT = "accept", pgettext_lazy("assessment action", "Accept")
+    REOPEN = "reopen", pgettext_lazy("assessment action", "Reopen")
 
 
 class Answer(models.Model):
     """A candidate's own answer to one criterion, in English, and where it stands."""
 
     class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        NEEDS_REVISION = "needs_revision", "Needs revision"
-        ACCEPTED = "accepted", "Accepted"
+        NOT_STARTED = "not_started", pgettext_lazy("answer status", "Not started")
+        DRAFT = "draft", pgettext_lazy("answer status", "Draft")
+        SUBMITTED = "submitted", pgettext_lazy("answer status", "Submitted")
+        NEEDS_REVISION = "needs_revision", pgettext_lazy("answer status", "Needs revision")
+        ACCEPTED = "accepted", pgettext_lazy("answer status", "Accepted")
 
     # The state machine: action -> (states it may start from, state it leads to).
     # Saving text is allowed only in EDITABLE states and does not change the state.
@@ -82,23 +95,33 @@ class Answer(models.Model):
     }
 
     candidate = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answers"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name=gettext_lazy("candidate"),
     )
     learning_outcome = models.ForeignKey(
-        LearningOutcome, on_delete=models.PROTECT, related_name="answers"
+        LearningOutcome,
+        on_delete=models.PROTECT,
+        related_name="answers",
+        verbose_name=gettext_lazy("assessment criterion"),
     )
-    text = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    text = models.TextField(gettext_lazy("text"), blank=True)
+    status = models.CharField(
+        gettext_lazy("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
     # Optimistic concurrency: every save names the version it started from and
     # bumps it; a save from an older version is refused instead of overwriting.
-    version = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(gettext_lazy("version"), default=0)
+    created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), default=timezone.now)
+    submitted_at = models.DateTimeField(gettext_lazy("submitted at"), null=True, blank=True)
 
     objects = AnswerQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("answer")
+        verbose_name_plural = gettext_lazy("answers")
         constraints = [
             models.UniqueConstraint(
                 fields=["candidate", "learning_outcome"], name="one_answer_per_criterion"
@@ -136,20 +159,30 @@ class Answer(models.Model):
 class Revision(models.Model):
     """What the candidate submitted, frozen: a revision is never changed afterwards."""
 
-    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField()
-    text = models.TextField()
-    word_count = models.PositiveIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
+    answer = models.ForeignKey(
+        Answer,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+        verbose_name=gettext_lazy("answer"),
+    )
+    number = models.PositiveIntegerField(gettext_lazy("number"))
+    text = models.TextField(gettext_lazy("text"))
+    word_count = models.PositiveIntegerField(gettext_lazy("word count"))
+    created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["answer_id", "number"]
+        verbose_name = gettext_lazy("revision")
+        verbose_name_plural = gettext_lazy("revisions")
         constraints = [
             models.UniqueConstraint(fields=["answer", "number"], name="unique_revision_number")
         ]
 
     def __str__(self):
-        return f"{self.answer} · revision {self.number}"
+        return _("%(answer)s · revision %(number)s") % {
+            "answer": self.answer,
+            "number": self.number,
+        }
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

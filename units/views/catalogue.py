@@ -7,7 +7,7 @@ from ..access import get_criterion, is_assessor, is_candidate
 from ..languages import pick_language
 from ..models import Answer, ModelAnswer, Reading, Unit
 from ..progress import attach_progress
-from .common import model_answer_context, remember_language, wanted_language
+from .common import language_to_show, model_answer_context, remember_language
 
 
 @require_safe
@@ -37,7 +37,7 @@ def unit_detail(request, unit):
     unit = get_object_or_404(Unit, slug=unit)
     criteria = list(unit.criteria.with_answer_languages())
     introductions = list(unit.introductions.all())
-    chosen = pick_language([intro.language for intro in introductions], wanted_language(request))
+    chosen = pick_language([intro.language for intro in introductions], language_to_show(request))
     if is_candidate(request.user):
         statuses = dict(
             Answer.objects.for_candidate(request.user)

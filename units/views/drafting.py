@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import time_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import services
@@ -66,7 +67,7 @@ def _saved_at(answer: Answer | None) -> dict:
         return {"saved_at": "", "saved_at_display": ""}
     return {
         "saved_at": answer.updated_at.isoformat(),
-        "saved_at_display": time_format(timezone.localtime(answer.updated_at), "H:i"),
+        "saved_at_display": time_format(timezone.localtime(answer.updated_at), "TIME_FORMAT"),
     }
 
 
@@ -136,7 +137,7 @@ def save(request, unit, code):
                 **_saved_at(answer),
             }
         )
-    messages.success(request, "Your answer is saved.")
+    messages.success(request, _("Your answer is saved."))
     return redirect("units:write", unit=criterion.unit.slug, code=criterion.code)
 
 
@@ -161,7 +162,10 @@ def submit(request, unit, code):
     except DomainError as exc:
         return refusal(request, exc, _refused_page(request, criterion, form))
     messages.success(
-        request, f"Revision {revision.number} of {criterion.code} is submitted for assessment."
+        request,
+        # Translators: a revision number and a criterion code, such as 3.5.
+        _("Revision %(number)s of %(code)s is submitted for assessment.")
+        % {"number": revision.number, "code": criterion.code},
     )
     return redirect("units:write", unit=criterion.unit.slug, code=criterion.code)
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import services
@@ -145,7 +146,7 @@ def comment(request, pk):
         )
     except DomainError as exc:
         return refusal(request, exc, _form_again(request, answer, "comment_form", form))
-    messages.success(request, "Your comment is added.")
+    messages.success(request, _("Your comment is added."))
     return _back_to_review(request, answer, "#comments")
 
 
@@ -168,7 +169,10 @@ def decide(request, pk):
         )
     except DomainError as exc:
         return refusal(request, exc, _form_again(request, answer, "decision_form", form))
-    messages.success(request, f"The answer is now: {answer.get_status_display().lower()}.")
+    if answer.status == Answer.Status.ACCEPTED:
+        messages.success(request, _("The answer is now: accepted."))
+    else:
+        messages.success(request, _("The answer is now: needs revision."))
     return _back_to_review(request, answer, "#decision")
 
 
@@ -189,7 +193,7 @@ def reopen(request, pk):
         )
     except DomainError as exc:
         return refusal(request, exc, _form_again(request, answer, "reopen_form", form))
-    messages.success(request, "The answer is reopened: the candidate can revise it.")
+    messages.success(request, _("The answer is reopened: the candidate can revise it."))
     return _back_to_review(request, answer)
 
 
@@ -210,5 +214,5 @@ def reply(request, pk):
         attempt(services.comment_add, answer=answer, author=request.user, body=data["body"])
     except DomainError as exc:
         return refusal(request, exc, page)
-    messages.success(request, "Your reply is added.")
+    messages.success(request, _("Your reply is added."))
     return redirect(write_url + "#feedback")
