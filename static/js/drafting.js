@@ -18,39 +18,66 @@
 (function () {
   "use strict";
 
-  // --- Every word the script shows, in one place (a catalogue can replace it) ----
+  // --- The interface language: Django's JavaScript catalogue ----------------------
+  // The catalogue (loaded before this script) defines these globals; if it did not
+  // load, the page still works, in English.
+  const gettext = window.gettext || ((s) => s);
+  const ngettext = window.ngettext || ((s, p, n) => (n === 1 ? s : p));
+  const pgettext = window.pgettext || ((context, s) => s);
+  const interpolate =
+    window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (match, name) => String(obj[name])));
+
+  // --- Every word the script shows, in one place ------------------------------------
   const TEXT = {
-    words: (n) => (n === 1 ? "1 word" : n + " words"),
-    saved: (at) => (at ? "Saved " + at : "Saved"),
-    updatedFromTab: "Updated with the text saved in another tab",
-    updatedFromServer: "Updated with the text saved in another tab or on another device",
-    usingServerText: "Using the text saved elsewhere",
-    notSavedYet: "Not saved yet",
-    saving: "Saving…",
-    notSavedConflict: "Not saved — changed somewhere else",
-    notSavedKept: "Not saved — kept in this browser",
-    retryingIn: (seconds) => "Trying again in " + seconds + " s.",
-    retryingSoon: "Trying again when the connection is back.",
-    lockedElsewhere: (label) => "Another tab or device has made this answer “" + label + "”: it is read-only now.",
-    restoreMessage: (when, older) =>
-      "This browser kept text you typed on " + when + " that did not reach the server" +
-      (older ? " (the answer has been saved from somewhere else since)." : "."),
-    previewLoading: "Loading preview…",
-    previewEmpty: "Nothing written yet.",
-    previewFailed: "The preview could not be made.",
-    previewNoAnswer: "The preview could not be made: the server did not answer.",
+    words: (n) => interpolate(ngettext("%(count)s word", "%(count)s words", n), { count: n }, true),
+    // Translators: the save status; time is when the server last saved the answer.
+    saved: (at) => (at ? interpolate(gettext("Saved %(time)s"), { time: at }, true) : gettext("Saved")),
+    updatedFromTab: gettext("Updated with the text saved in another tab"),
+    updatedFromServer: gettext("Updated with the text saved in another tab or on another device"),
+    usingServerText: gettext("Using the text saved elsewhere"),
+    notSavedYet: gettext("Not saved yet"),
+    saving: gettext("Saving…"),
+    notSavedConflict: gettext("Not saved — changed somewhere else"),
+    notSavedKept: gettext("Not saved — kept in this browser"),
+    retryingIn: (seconds) =>
+      interpolate(
+        ngettext("Trying again in %(seconds)s second.", "Trying again in %(seconds)s seconds.", seconds),
+        { seconds: seconds },
+        true
+      ),
+    retryingSoon: gettext("Trying again when the connection is back."),
+    lockedElsewhere: (label) =>
+      interpolate(
+        // Translators: status is the answer's new status, e.g. “Submitted”.
+        gettext("Another tab or device has made this answer “%(status)s”: it is read-only now."),
+        { status: label },
+        true
+      ),
+    restoreMessage: (when, older) => {
+      // Translators: when is a date and time, e.g. “25 Nov 2026, 12:01”.
+      const recent = gettext("This browser kept text you typed on %(when)s that did not reach the server.");
+      // Translators: when is a date and time, e.g. “25 Nov 2026, 12:01”.
+      const overtaken = gettext("This browser kept text you typed on %(when)s that did not reach the server " +
+        "(the answer has been saved from somewhere else since).");
+      return interpolate(older ? overtaken : recent, { when: when }, true);
+    },
+    previewLoading: gettext("Loading preview…"),
+    previewEmpty: gettext("Nothing written yet."),
+    previewFailed: gettext("The preview could not be made."),
+    previewNoAnswer: gettext("The preview could not be made: the server did not answer."),
     statusLabels: {
-      not_started: "Not started",
-      draft: "Draft",
-      submitted: "Submitted",
-      needs_revision: "Needs revision",
-      accepted: "Accepted",
+      not_started: pgettext("answer status", "Not started"),
+      draft: pgettext("answer status", "Draft"),
+      submitted: pgettext("answer status", "Submitted"),
+      needs_revision: pgettext("answer status", "Needs revision"),
+      accepted: pgettext("answer status", "Accepted"),
     },
   };
 
-  // Dates like the app writes them ("25 Nov 2026, 12:01"), in the page's language.
+  // Dates in the page's language and that language's own order and clock
+  // ("25 Nov 2026, 12:01" in en-GB, "2026. 11. 25. 오후 12:01" in ko).
   function formatDate(date) {
-    const options = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    const options = { dateStyle: "medium", timeStyle: "short" };
     try {
       return new Intl.DateTimeFormat(document.documentElement.lang || undefined, options).format(date);
     } catch (error) {
