@@ -11,15 +11,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
-from django.utils.translation.trans_real import parse_accept_lang_header
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a name for the catalogues, translated when shown (Language.label).
+    Not Django's gettext_noop: that reads settings, and settings import this module."""
+    return message
 
 
 @dataclass(frozen=True)
 class Language:
     code: str
     name: str  # in the language itself, as a reader looks for it
-    english_name: str  # marked with N_ so the catalogues hold it
+    english_name: str  # marked with gettext_noop so the catalogues hold it
     direction: str = "ltr"
 
     @property
@@ -33,22 +37,22 @@ ENGLISH = "en"
 LANGUAGES: dict[str, Language] = {
     language.code: language
     for language in [
-        Language("en", "English", N_("English")),
-        Language("sr-Cyrl", "Српски", N_("Serbian (Cyrillic)")),
-        Language("sr-Latn", "Srpski", N_("Serbian (Latin)")),
-        Language("ko", "한국어", N_("Korean")),
-        Language("zh-Hans", "中文", N_("Chinese (Simplified)")),
-        Language("hr", "Hrvatski", N_("Croatian")),
-        Language("hu", "Magyar", N_("Hungarian")),
-        Language("pl", "Polski", N_("Polish")),
-        Language("ro", "Română", N_("Romanian")),
-        Language("bg", "Български", N_("Bulgarian")),
-        Language("lt", "Lietuvių", N_("Lithuanian")),
-        Language("pt", "Português", N_("Portuguese")),
-        Language("es", "Español", N_("Spanish")),
-        Language("uk", "Українська", N_("Ukrainian")),
-        Language("ar", "العربية", N_("Arabic"), "rtl"),
-        Language("ur", "اردو", N_("Urdu"), "rtl"),
+        Language("en", "English", gettext_noop("English")),
+        Language("sr-Cyrl", "Српски", gettext_noop("Serbian (Cyrillic)")),
+        Language("sr-Latn", "Srpski", gettext_noop("Serbian (Latin)")),
+        Language("ko", "한국어", gettext_noop("Korean")),
+        Language("zh-Hans", "中文", gettext_noop("Chinese (Simplified)")),
+        Language("hr", "Hrvatski", gettext_noop("Croatian")),
+        Language("hu", "Magyar", gettext_noop("Hungarian")),
+        Language("pl", "Polski", gettext_noop("Polish")),
+        Language("ro", "Română", gettext_noop("Romanian")),
+        Language("bg", "Български", gettext_noop("Bulgarian")),
+        Language("lt", "Lietuvių", gettext_noop("Lithuanian")),
+        Language("pt", "Português", gettext_noop("Portuguese")),
+        Language("es", "Español", gettext_noop("Spanish")),
+        Language("uk", "Українська", gettext_noop("Ukrainian")),
+        Language("ar", "العربية", gettext_noop("Arabic"), "rtl"),
+        Language("ur", "اردو", gettext_noop("Urdu"), "rtl"),
     ]
 }
 
@@ -151,6 +155,10 @@ def from_accept_language(header: str) -> str | None:
     Each range is tried whole, then shortened ("sr-Latn-RS" → "sr-Latn" → "sr"),
     so a script subtag is honoured before the bare language.
     """
+    # Imported here: settings import this module, and trans_real must not load
+    # before settings have (it would read a half-made settings module).
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
     for accepted, _quality in parse_accept_lang_header(header or ""):
         if accepted == "*":
             break

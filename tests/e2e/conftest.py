@@ -120,7 +120,7 @@ def sign_in(page, site, username):
     page.goto(f"{site}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_load_state()
 
 

@@ -37,7 +37,7 @@ def come_back(page):
 
 def sign_out(page, site):
     page.goto(f"{site}/")
-    page.locator("nav .dropdown-toggle").click()
+    page.locator("#account-menu").click()
     with page.expect_navigation():
         page.get_by_role("button", name="Sign out").click()
 

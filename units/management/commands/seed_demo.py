@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from units import notifications, services
-from units.models import Answer, Assignment, LearningOutcome
+from units.models import Answer, Assignment, LearningOutcome, Profile
 from units.roles import ADMIN, ASSESSOR, CANDIDATE, ensure_roles
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published in the README, demo only
@@ -21,6 +21,9 @@ PEOPLE = [
     ("jelena", "Jelena", "Petrović", CANDIDATE),
     ("wei", "Wei", "Zhang", CANDIDATE),
 ]
+# The model answers each candidate reads first; their interface follows their
+# browser until they choose (the switcher, or "Your languages").
+ANSWER_LANGUAGES = {"mina": "ko", "jelena": "sr-Cyrl", "wei": "zh-Hans"}
 ASSIGNMENTS = [("mina", "amara"), ("jelena", "amara"), ("jelena", "ben"), ("wei", "ben")]
 
 # Mina's answers in F3, one in each state, so every screen has something to show.
@@ -82,6 +85,10 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.set([Group.objects.get(name=role)])
+        # get_or_create: running make run again keeps a choice the person has made since.
+        Profile.objects.get_or_create(
+            user=user, defaults={"answer_language": ANSWER_LANGUAGES.get(username, "")}
+        )
         return user
 
     def _mina_answers(self, mina, assessor):
