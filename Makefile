@@ -59,7 +59,7 @@ migrations-check: install
 # translate what is new, then compile. Needs GNU gettext (Debian's gettext package);
 # the compiled .mo files are committed, so running the app never needs it.
 LOCALES := sr sr_Latn ko zh_Hans hr hu
-MAKEMESSAGES := $(BIN)/python manage.py makemessages $(LOCALES:%=-l %) --no-obsolete --no-location \
+MAKEMESSAGES := $(BIN)/python manage.py makemessages $(LOCALES:%=-l %) --no-obsolete --add-location=file \
 	--ignore=.venv --ignore=benchmark --ignore=tests --ignore=static/vendor --ignore=staticfiles
 messages: export DEBUG ?= 1
 messages: install

@@ -298,6 +298,7 @@ def test_emails_are_written_in_each_recipients_language(people, criterion, setti
         candidate=people["alice"], criterion=criterion, text="My own words.",
         base_version=0, declaration=True,
     )  # fmt: skip
+    services.comment_add(answer=revision.answer, author=people["carol"], body="Say more.")
     services.answer_return(answer=revision.answer, assessor=people["carol"])
     call_command("deliver_notifications", verbosity=0)
     by_recipient = {message.to[0]: message for message in mail.outbox}
