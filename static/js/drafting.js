@@ -563,8 +563,15 @@
     writeTab.setAttribute("aria-pressed", String(!previewing));
     previewTab.setAttribute("aria-pressed", String(previewing));
   }
+  // The preview holds the answer (English); a message about it is in the interface's language.
+  function previewSays(message) {
+    const note = document.createElement("em");
+    note.lang = document.documentElement.lang;
+    note.textContent = message;
+    preview.replaceChildren(note);
+  }
   async function showPreview() {
-    preview.textContent = TEXT.previewLoading;
+    previewSays(TEXT.previewLoading);
     showTab(true);
     try {
       const response = await post(form.dataset.previewUrl, { text: textarea.value });
@@ -573,14 +580,12 @@
         // Sanitised by the server's Markdown renderer, the same one that shows answers.
         preview.innerHTML = data.html;
       } else if (response.ok) {
-        const empty = document.createElement("em");
-        empty.textContent = TEXT.previewEmpty;
-        preview.replaceChildren(empty);
+        previewSays(TEXT.previewEmpty);
       } else {
-        preview.textContent = data.message || TEXT.previewFailed;
+        previewSays(data.message || TEXT.previewFailed);
       }
     } catch (error) {
-      preview.textContent = TEXT.previewNoAnswer;
+      previewSays(TEXT.previewNoAnswer);
     }
     preview.focus();
   }

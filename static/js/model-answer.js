@@ -3,6 +3,17 @@
 // language links still work as ordinary links.
 (function () {
   "use strict";
+
+  // The question's translation under the English question follows the chosen language.
+  function showQuestionTranslation(data) {
+    const line = document.getElementById("question-translation");
+    if (!line) return;
+    line.textContent = data.question || "";
+    line.lang = data.questionLang || "";
+    line.dir = data.questionDir || "ltr";
+    line.hidden = !data.question;
+  }
+
   document.addEventListener("click", async function (event) {
     const link = event.target.closest("#model-answer .language-switcher a[data-lang]");
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
@@ -15,7 +26,9 @@
       const holder = document.createElement("div");
       // The fragment is rendered by the server, Markdown sanitised there.
       holder.innerHTML = await response.text();
-      panel.replaceWith(holder.firstElementChild);
+      const fresh = holder.firstElementChild;
+      panel.replaceWith(fresh);
+      showQuestionTranslation(fresh.dataset);
       history.replaceState(null, "", "?lang=" + encodeURIComponent(link.dataset.lang));
       const current = document.querySelector('#model-answer .language-switcher a[aria-current="true"]');
       if (current) current.focus();

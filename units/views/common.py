@@ -123,8 +123,13 @@ def model_answer_context(request, criterion) -> dict:
     answers = {answer.language: answer for answer in criterion.model_answers.all()}
     wanted = wanted_language(request)
     chosen = pick_language(list(answers), wanted or language_to_show(request))
+    model_answer = answers.get(chosen)
     return {
-        "model_answer": answers.get(chosen),
+        "model_answer": model_answer,
+        # Shown under the English question; not when the seed's wording is the English one.
+        "question_translation": model_answer.question
+        if model_answer and model_answer.question != criterion.question
+        else "",
         "languages": sort_codes(answers),
         "missing_language": LANGUAGES.get(wanted) if wanted and wanted not in answers else None,
         "unknown_language": requested_language(request)[1],
