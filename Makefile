@@ -35,7 +35,7 @@ test: install
 
 # Retake the README's screenshots (docs/screenshots/) from a real browser run.
 screenshots: install
-	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_keyboard_and_screens.py
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_keyboard_and_screens.py tests/e2e/test_languages.py
 
 # Performance on PostgreSQL (not part of make test): see docs/benchmarks.md.
 # BENCH_ARGS, e.g. "--scale 10" or "--fresh"; BENCH_PG names the server.
