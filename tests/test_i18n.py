@@ -461,3 +461,37 @@ def test_no_english_left_in_a_translated_interface(client, people, portfolio, co
             if left:
                 found[f"{role} {url}"] = left
     assert found == {}
+
+
+# --- Error pages --------------------------------------------------------------------------
+
+
+def test_error_pages_speak_the_readers_language(db):
+    browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "sr"
+    for response, status in [
+        (browser.get("/no-such-page/"), 404),
+        (browser.post(reverse("login"), {"username": "x"}), 403),  # no CSRF token
+        (
+            browser.post(
+                reverse("login"),
+                "username=x".encode("utf-16"),
+                content_type="application/x-www-form-urlencoded; charset=utf-16",
+            ),
+            400,
+        ),
+    ]:
+        assert response.status_code == status
+        page = response.content.decode()
+        assert html_lang(response) == "sr-Cyrl", status
+        assert english_left(interface_text(page, "sr-Cyrl"), "sr-Cyrl") == [], status
+
+
+def test_the_500_page_speaks_the_active_language():
+    from django.template.loader import render_to_string
+
+    with translation.override("ko"):
+        page = render_to_string("500.html")
+    assert '<html lang="ko"' in page
+    assert english_left(interface_text(page, "ko"), "ko") == []
+    assert re.search(r"[가-힣]", page)

@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from units.languages import interface_tag
 from units.markdown import render_markdown
 from units.text import count_words
 
@@ -35,3 +36,10 @@ def language_label(language) -> str:
     return format_html(
         '<span lang="{}" dir="{}">{}</span>', language.code, language.direction, language.name
     )
+
+
+@register.filter(name="bcp47")
+def bcp47_filter(code: str) -> str:
+    """Django's language code as the BCP 47 tag HTML wants ("sr" → "sr-Cyrl"),
+    for pages drawn without the context processors (the 500 page)."""
+    return interface_tag(code)
