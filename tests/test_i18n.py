@@ -335,7 +335,7 @@ LABELS = ("aria-label", "title", "placeholder", "alt")
 class InterfaceText(HTMLParser):
     """The text a reader sees (and the labels a screen reader reads) that is in
     the interface's language: content tagged with another language, people's
-    names (<bdi>), scripts and styles are left out."""
+    names (<bdi>, translate="no"), scripts and styles are left out."""
 
     def __init__(self, page_lang: str):
         super().__init__(convert_charrefs=True)
@@ -349,7 +349,11 @@ class InterfaceText(HTMLParser):
         lang = attrs.get("lang")
         if tag == "html":
             lang = None
-        if (lang is not None and lang != self.page_lang) or tag in {"bdi", "script", "style"}:
+        if (
+            (lang is not None and lang != self.page_lang)
+            or attrs.get("translate") == "no"  # a person's name
+            or tag in {"bdi", "script", "style"}
+        ):
             outside = True
         if not outside:
             self.parts.extend(attrs[name] for name in LABELS if attrs.get(name))

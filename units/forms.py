@@ -103,6 +103,27 @@ class ReopenForm(forms.Form):
     )
 
 
+class TaggedSelect(forms.Select):
+    """A select whose options are content rather than interface text, each marked
+    for what it is: `attrs_for(value)` gives an option's extra attributes, such as
+    its language ("한국어" in an English page, a unit's English title in a Korean
+    one) or translate="no" for a person's name."""
+
+    def __init__(self, attrs_for, attrs=None):
+        super().__init__(attrs)
+        self.attrs_for = attrs_for
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value):
+            option["attrs"].update(self.attrs_for(str(value)))
+        return option
+
+
+def language_select(tags: dict[str, str]) -> TaggedSelect:
+    return TaggedSelect(lambda value: {"lang": tags[value]} if value in tags else {})
+
+
 class QueueFilterForm(forms.Form):
     STATUSES = [
         ("submitted", gettext_lazy("Waiting for review")),
@@ -112,17 +133,18 @@ class QueueFilterForm(forms.Form):
     ]
     SELECT = {"class": "form-select"}
     status = forms.ChoiceField(choices=STATUSES, required=False, widget=forms.Select(attrs=SELECT))
+    # Units are named in English (as assessed); people by their names, not translated.
     unit = forms.ModelChoiceField(
         queryset=None,
         required=False,
         empty_label=gettext_lazy("All units"),
-        widget=forms.Select(attrs=SELECT),
+        widget=TaggedSelect(lambda value: {"lang": "en"}, attrs=SELECT),
     )
     candidate = forms.ModelChoiceField(
         queryset=None,
         required=False,
         empty_label=gettext_lazy("All candidates"),
-        widget=forms.Select(attrs=SELECT),
+        widget=TaggedSelect(lambda value: {"translate": "no", "dir": "auto"}, attrs=SELECT),
     )
 
     def __init__(self, *args, units, candidates, **kwargs):
@@ -145,21 +167,6 @@ def validated(form: forms.Form) -> dict:
     raise Invalid(_("Something in this form could not be used."))
 
 
-class LanguageSelect(forms.Select):
-    """A select whose options name each language in itself, tagged with its
-    language so it is read and shaped right ("한국어" in an English page)."""
-
-    def __init__(self, tags: dict[str, str], attrs=None):
-        super().__init__(attrs)
-        self.tags = tags
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        if self.tags.get(str(value)):
-            option["attrs"]["lang"] = self.tags[str(value)]
-        return option
-
-
 class LanguagesForm(forms.ModelForm):
     """A person's two languages: the interface's and the model answers'."""
 
@@ -170,14 +177,14 @@ class LanguagesForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         interface = self.fields["interface_language"]
-        interface.widget = LanguageSelect(
+        interface.widget = language_select(
             {language.code: language.tag for language in INTERFACE_LANGUAGES.values()}
         )
         interface.choices = [("", gettext("As my browser asks"))] + [
             (language.code, language.name) for language in INTERFACE_LANGUAGES.values()
         ]
         answers = self.fields["answer_language"]
-        answers.widget = LanguageSelect({code: code for code in LANGUAGES})
+        answers.widget = language_select({code: code for code in LANGUAGES})
         answers.choices = [("", gettext("The same as the interface"))] + [
             (language.code, language.name) for language in LANGUAGES.values()
         ]
