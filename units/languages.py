@@ -58,7 +58,7 @@ LANGUAGES: dict[str, Language] = {
 
 
 def language_choices() -> list[tuple[str, str]]:
-    return [(lang.code, f"{lang.name} ({lang.label})") for lang in LANGUAGES.values()]
+    return [(lang.code, f"{lang.name} · {lang.label}") for lang in LANGUAGES.values()]
 
 
 def get_language(code: str | None) -> Language | None:

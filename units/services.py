@@ -196,25 +196,25 @@ def _not_allowed_message(status: str, action: Action) -> str:
     Status = Answer.Status
     if action == Action.RETURN:
         if status == Status.DRAFT:
-            return _("An answer that is draft cannot be returned.")
+            return _("A draft cannot be returned: it has not been submitted.")
         if status == Status.NEEDS_REVISION:
             return _("An answer that needs revision cannot be returned.")
         if status == Status.ACCEPTED:
-            return _("An answer that is accepted cannot be returned.")
+            return _("This answer is already accepted, so it cannot be returned.")
         return _("This answer cannot be returned now.")
     if action == Action.ACCEPT:
         if status == Status.DRAFT:
-            return _("An answer that is draft cannot be accepted.")
+            return _("A draft cannot be accepted: it has not been submitted.")
         if status == Status.NEEDS_REVISION:
             return _("An answer that needs revision cannot be accepted.")
         if status == Status.ACCEPTED:
-            return _("An answer that is accepted cannot be accepted.")
+            return _("This answer is already accepted.")
         return _("This answer cannot be accepted now.")
     if action == Action.REOPEN:
         if status == Status.DRAFT:
-            return _("An answer that is draft cannot be reopened.")
+            return _("A draft cannot be reopened: it has not been submitted.")
         if status == Status.SUBMITTED:
-            return _("An answer that is submitted cannot be reopened.")
+            return _("A submitted answer cannot be reopened: it is open for review.")
         if status == Status.NEEDS_REVISION:
             return _("An answer that needs revision cannot be reopened.")
         return _("This answer cannot be reopened now.")
