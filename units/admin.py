@@ -292,7 +292,7 @@ class PersonAdmin(UserAdmin):
 
     form = PersonChangeForm
     inlines = [ProfileInline, CandidateAssignmentInline]
-    list_filter = [*UserAdmin.list_filter, "groups"]
+    list_filter = UserAdmin.list_filter  # staff, superuser, active, groups
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

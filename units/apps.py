@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class UnitsConfig(AppConfig):
     name = "units"
-    verbose_name = "Units and answers"
+    verbose_name = _("Units and answers")
 
     def ready(self):
         from . import security
