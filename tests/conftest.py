@@ -17,6 +17,7 @@ FIXTURE_FILES = [
 def content(db):
     """The real content, loaded from the committed fixtures as an admin would."""
     call_command("loaddata", *FIXTURE_FILES, verbosity=0)
+    call_command("rebuild_search_index", verbosity=0)
 
 
 def make_unit(code="U1", *, criteria=3, languages=("ko",), title=None):

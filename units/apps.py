@@ -7,6 +7,7 @@ class UnitsConfig(AppConfig):
     verbose_name = _("Units and answers")
 
     def ready(self):
-        from . import security
+        from . import search, security
 
         security.connect()
+        search.connect()

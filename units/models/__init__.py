@@ -1,6 +1,7 @@
 from .content import LearningOutcome, ModelAnswer, Reading, Unit, UnitIntroduction
 from .people import Profile
 from .review import AuditEntry, Comment, Decision
+from .search import SearchEntry
 from .security import SecurityEvent
 from .work import Action, Answer, Assignment, Revision
 
@@ -16,6 +17,7 @@ __all__ = [
     "Profile",
     "Reading",
     "Revision",
+    "SearchEntry",
     "SecurityEvent",
     "Unit",
     "UnitIntroduction",
