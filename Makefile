@@ -23,6 +23,8 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddata $(FIXTURES)
 	$(BIN)/python manage.py seed_demo
+	# loaddata saves raw (no signals): the search index is rebuilt after it.
+	$(BIN)/python manage.py rebuild_search_index
 	# The notification worker beside the server: emails appear in this console.
 	$(BIN)/python manage.py deliver_notifications --loop --interval 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -94,11 +94,25 @@ def prepare(scale: float, fresh: bool) -> None:
         generated = cursor.fetchone()[0] > 0
     if generated:
         log(f"scale {scale}: data already generated in {name}")
+        index_for_search(scale)
         return
     log(f"scale {scale}: generating data in {name}")
     started = time.monotonic()
     counts = manage(scale, "bench_generate", "--scale", str(scale), capture=True)
     log(f"scale {scale}: {counts.strip()} in {time.monotonic() - started:.0f}s")
+    index_for_search(scale)
+
+
+def index_for_search(scale: float) -> None:
+    """The generated rows are bulk-inserted (no signals): index them for search,
+    unless a previous run did."""
+    with psycopg2.connect(database_url(scale)) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM units_searchentry)")
+        if cursor.fetchone()[0]:
+            return
+    started = time.monotonic()
+    summary = manage(scale, "rebuild_search_index", capture=True)
+    log(f"scale {scale}: {summary.strip()} (run took {time.monotonic() - started:.0f}s)")
 
 
 def free_port() -> int:

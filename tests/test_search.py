@@ -413,11 +413,6 @@ def test_a_new_answer_and_a_new_revision_are_found(content, people):
     assert found("tapir", people["carol"], Kind.ANSWER) == [answer]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.draft_save writes with QuerySet.update(), which sends no signal; "
-    "it is to call search.index_answer() after the update",
-)
 def test_a_saved_draft_is_found(content, people):
     c = criterion(F3, "3.5")
     answer = services.draft_save(

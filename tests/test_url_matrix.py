@@ -45,6 +45,8 @@ MATRIX = {
     # Anyone may choose the interface language; back to the page they were on.
     "units:choose_language": ("post", {"language": "ko"}, [302] * 6),
     "units:language_settings": ("get", None, SIGNED_IN),
+    # Everyone may search; what each finds is tested in test_search_page.
+    "units:search": ("get", None, ALL_200),
     "units:javascript_catalogue": ("get", None, ALL_200),
     "signed_in_again": ("get", None, SIGNED_IN),
     "login": ("get", None, ALL_200),

@@ -124,6 +124,15 @@ def language_select(tags: dict[str, str]) -> TaggedSelect:
     return TaggedSelect(lambda value: {"lang": tags[value]} if value in tags else {})
 
 
+class SearchForm(forms.Form):
+    # No max_length: a long query is cut by the search itself, which says so.
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "class": "form-control", "dir": "auto"}),
+    )
+
+
 class QueueFilterForm(forms.Form):
     STATUSES = [
         ("submitted", gettext_lazy("Waiting for review")),

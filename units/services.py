@@ -12,7 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import notifications
+from . import notifications, search
 from .errors import (  # noqa: F401 - the refusals, re-exported for callers of services
     AnswerLocked,
     AnswerTooLong,
@@ -70,7 +70,10 @@ def draft_save(*, candidate, criterion: LearningOutcome, text: str, base_version
         text=text, version=F("version") + 1, updated_at=now
     )
     if updated:
-        return answers.get()
+        answer = answers.get()
+        # An UPDATE sends no signal: the draft is re-indexed here, in its transaction.
+        search.index_answer(answer)
+        return answer
     current = answers.first()
     if current is None and base_version == 0:
         try:

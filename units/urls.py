@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from .converters import CriterionCodeConverter
-from .views import catalogue, drafting, languages, progress, review
+from .views import catalogue, drafting, languages, progress, review, search
 
 register_converter(CriterionCodeConverter, "criterion")
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("review/<int:pk>/reopen/", review.reopen, name="reopen"),
     path("progress/", progress.progress, name="progress"),
     path("readings/<slug:slug>/", catalogue.reading_detail, name="reading"),
+    path("search/", search.search_page, name="search"),
     path("language/", languages.choose_interface_language, name="choose_language"),
     path("account/languages/", languages.language_settings, name="language_settings"),
     path("jsi18n/<str:code>.js", languages.javascript_catalogue, name="javascript_catalogue"),

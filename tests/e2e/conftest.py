@@ -65,6 +65,7 @@ def site(live_server, transactional_db):
     """The demo site: real fixtures, demo accounts, served by live_server."""
     call_command("loaddata", *FIXTURE_FILES, verbosity=0)
     call_command("seed_demo", "--force", verbosity=0)
+    call_command("rebuild_search_index", verbosity=0)  # loaddata saves raw: no signals
     return live_server.url
 
 

@@ -30,6 +30,7 @@ def key_objects():
 def pages(candidate, assessor, answer):
     criterion = answer.learning_outcome
     at = {"unit": criterion.unit.slug, "code": criterion.code}
+    search = reverse("units:search")
     return [
         ("home", candidate, reverse("units:home")),
         ("unit", candidate, reverse("units:unit", kwargs={"unit": criterion.unit.slug})),
@@ -38,6 +39,10 @@ def pages(candidate, assessor, answer):
         ("progress grid", candidate, reverse("units:progress")),
         ("assessor queue", assessor, reverse("units:queue")),
         ("review", assessor, reverse("units:review", kwargs={"pk": answer.pk})),
+        # Search: common words (the generated text is made of 60), as each role.
+        ("search (candidate)", candidate, search + "?q=complaint+procedure"),
+        ("search (assessor)", assessor, search + "?q=customer+feedback"),
+        ("search (phrase)", assessor, search + "?q=quality+standard+timescale"),
     ]
 
 
