@@ -38,8 +38,9 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import snowballstemmer
+from django.contrib.auth import get_user_model
 from django.db import connection, reset_queries, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.signals import post_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -62,8 +63,8 @@ MAX_INDEXED_CHARS = 200_000  # of one record's text
 # Of each kind, the latest WINDOW matches are ranked by the database and the best
 # CANDIDATES of them re-ranked here: a word found in 100,000 answers costs no more
 # than one found in 1,000.
-WINDOW = 1000
-CANDIDATES = 200
+WINDOW = 500
+CANDIDATES = 50
 GIN_LIMIT = 2000  # PostgreSQL, for those who may see every answer (see _candidates)
 SNIPPET_CHARS = 200
 SNIPPET_LEAD = 60  # characters shown before the first match
@@ -477,6 +478,20 @@ def index_answer(answer: Answer) -> None:
     )
 
 
+def index_draft(answer: Answer) -> None:
+    """Re-index an answer's draft after an autosave: its row only, one UPDATE
+    (the full index_answer when the row is not there yet, or the draft is empty)."""
+    if answer.text.strip():
+        updated = SearchEntry.objects.filter(answer_id=answer.pk, revision_id=None).update(
+            text=answer.text,
+            tokens=document_tokens(answer.text),
+            language=_language_of_answer(answer.text),
+        )
+        if updated:
+            return
+    index_answer(answer)
+
+
 def _on_unit_saved(sender, instance, raw=False, **kwargs):
     if not raw:
         index_unit(instance)
@@ -668,23 +683,35 @@ class SearchResults:
 ALL = "all"
 
 
+@dataclass(frozen=True)
+class Visible:
+    answers: object  # a QuerySet of the answers the reader may open
+    owners: object  # values("owner"): whose answers those may be, for the index to narrow
+
+
 def _visible_answers(user):
-    """The answers the user may open: a QuerySet, ALL (an admin), or None (nobody's)."""
+    """The answers the user may open: Visible, ALL (an admin), or None (nobody's)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     if user.is_superuser:
         return ALL
-    allowed = []
+    allowed, owners = [], []
     if is_candidate(user):
-        allowed.append(Q(pk__in=Answer.objects.for_candidate(user).values("pk")))
+        allowed.append(Answer.objects.for_candidate(user))
+        owners.append(Q(pk=user.pk))
     if is_assessor(user):
         # The review page opens an answer once it has been submitted.
-        reviewed = Answer.objects.for_reviewer(user).exclude(submitted_at=None)
-        allowed.append(Q(pk__in=reviewed.values("pk")))
+        allowed.append(Answer.objects.for_reviewer(user).exclude(submitted_at=None))
+        owners.append(Q(assessor_assignments__assessor=user))
     if not allowed:
         return None
-    condition = allowed[0] if len(allowed) == 1 else allowed[0] | allowed[1]
-    return Answer.objects.filter(condition)
+    # One queryset (no nested IN): the database filters by it in the index query.
+    answers = allowed[0] if len(allowed) == 1 else allowed[0] | allowed[1]
+    people = owners[0] if len(owners) == 1 else owners[0] | owners[1]
+    return Visible(
+        answers,
+        get_user_model().objects.filter(people).annotate(owner=F("pk")).values("owner"),
+    )
 
 
 # The SQL of one kind's candidates, per database. {where} holds the match, the
@@ -702,7 +729,7 @@ _CANDIDATES_SQL = {
         "WHERE e.search_vector @@ {match} AND {where} "
         "ORDER BY e.id DESC LIMIT %s) AS latest "
         "ORDER BY rank DESC, latest.id LIMIT %s) AS ranked "
-        "JOIN units_searchentry e ON e.id = ranked.id"
+        "JOIN units_searchentry e ON e.id = ranked.id{outer}"
     ),
     "sqlite": (
         "SELECT * FROM (SELECT * FROM (SELECT e.id, e.kind, e.criterion_id, e.answer_id, "
@@ -732,18 +759,28 @@ def _candidates(query: Query, kinds: list[str], answers) -> list[tuple]:
     adjacency = [f" {term.sequence} " for term in query.terms if term.adjacent]
     statements = []
     for kind in kinds:
-        match, match_params = "to_tsquery('simple', %s)", [expression]
+        # PostgreSQL: the kind is in each vector too (migration 0012), for the index.
+        matched = f"({expression}) & k{kind.replace('_', '')}" if postgres else expression
+        match, match_params = "to_tsquery('simple', %s)", [matched]
         where = ["e.kind = %s", *[_CONTAINS_SQL[vendor]] * len(adjacency)]
         where_params = [kind, *adjacency]
+        outer, outer_params = "", []
         if kind == Kind.ANSWER and answers is not ALL:
-            sql, answer_params = answers.values("pk").query.sql_with_params()
-            where.append(f"e.answer_id IN ({sql})")
-            where_params += list(answer_params)
+            sql, answer_params = answers.answers.values("pk").query.sql_with_params()
+            access = f"e.answer_id IN ({sql})"
             if postgres:
+                # The index narrows to the owners' answers; the exact access check
+                # is made on the ranked few (hashing every visible answer first
+                # cost more than the rest of the query, at scale 1).
+                # (The owners' tokens are only in answers' vectors: no kind token.)
                 match, match_params = _owners_match(expression, answers)
-        arm = _CANDIDATES_SQL[vendor].format(match=match, where=" AND ".join(where))
+                outer, outer_params = f" WHERE {access}", list(answer_params)
+            else:
+                where.append(access)
+                where_params += list(answer_params)
+        arm = _CANDIDATES_SQL[vendor].format(match=match, where=" AND ".join(where), outer=outer)
         if postgres:  # the rank's query, then the match's
-            params = [expression, *match_params, *where_params, WINDOW, CANDIDATES]
+            params = [expression, *match_params, *where_params, WINDOW, CANDIDATES, *outer_params]
         else:
             params = [expression, *where_params, WINDOW, CANDIDATES]
         if not statements or (vendor == "postgresql" and answers is ALL and kind == Kind.ANSWER):
@@ -769,9 +806,12 @@ def _owners_match(expression: str, answers) -> tuple[str, list]:
     """PostgreSQL: the match, and only in the answers of those whose answers the
     reader may see. A row's vector holds its owner ("o" + id, see migration 0012),
     so the GIN index finds the reader's matches without reading anyone else's; the
-    access filter beside it still decides (an owner's answers may be in part hidden)."""
-    sql, params = answers.values("candidate_id").query.sql_with_params()
-    owners = f"SELECT string_agg(DISTINCT 'o' || v.candidate_id, ' | ') FROM ({sql}) AS v"  # noqa: S608
+    access filter beside it still decides (an owner's answers may be in part hidden).
+
+    The owners are read from the assignments (a candidate: themselves), not from
+    the answers: a few rows instead of every answer of every candidate."""
+    sql, params = answers.owners.query.sql_with_params()
+    owners = f"SELECT string_agg(DISTINCT 'o' || v.owner, ' | ') FROM ({sql}) AS v"  # noqa: S608
     return f"to_tsquery('simple', '(' || %s || ') & (' || ({owners}) || ')')", [expression, *params]
 
 
@@ -922,12 +962,26 @@ def search(query: str, user, *, per_kind: int = 10) -> SearchResults:
     shown = {kind: rows[:per_kind] for kind, rows in ranked.items()}
     criteria = [row[2] for _score, _id, row in shown.get(Kind.CRITERION, [])]
     ids = [entry_id for rows in shown.values() for _score, entry_id, _row in rows]
+    wanted = Q(pk__in=ids)
+    if len(shown.get(Kind.MODEL_ANSWER, [])) < per_kind:
+        # Room left among the model answers: those of the criteria found fill it.
+        wanted |= Q(kind=Kind.MODEL_ANSWER, criterion_id__in=criteria)
     entries = {
         entry.pk: entry
-        for entry in SearchEntry.objects.filter(
-            Q(pk__in=ids) | Q(kind=Kind.MODEL_ANSWER, criterion_id__in=criteria)
+        for entry in SearchEntry.objects.filter(wanted)
+        # Only what the page shows: the records' own long texts stay in the database
+        # (the snippet comes from the entry's text).
+        .defer(
+            "tokens",
+            "criterion__unit__description",
+            "model_answer__body",
+            "model_answer__learning_outcome__unit__description",
+            "reading__body",
+            "answer__text",
+            "answer__learning_outcome__unit__description",
+            "answer__candidate__password",
+            "revision__text",
         )
-        .defer("tokens")
         .select_related(
             "criterion__unit",
             "model_answer__learning_outcome__unit",

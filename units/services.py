@@ -72,7 +72,7 @@ def draft_save(*, candidate, criterion: LearningOutcome, text: str, base_version
     if updated:
         answer = answers.get()
         # An UPDATE sends no signal: the draft is re-indexed here, in its transaction.
-        search.index_answer(answer)
+        search.index_draft(answer)
         return answer
     current = answers.first()
     if current is None and base_version == 0:

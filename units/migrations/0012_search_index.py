@@ -39,12 +39,14 @@ SQLITE_DROP = [
 # tokens again costs about 0.1 ms a row (measured at benchmark scale 1), which
 # a query matching thousands of answers cannot afford. An answer's vector also
 # holds its owner ("o" + the candidate's id), so the index can find the matches
-# among one assessor's candidates' answers (units.search._owners_match). Django
+# among one assessor's candidates' answers (units.search._owners_match), and every
+# vector its kind ("k" + the kind without "_"), so a small kind's matches are
+# found without walking the answers' (at scale 1, 6.6 ms → 2.5 ms). Django
 # does not know the column: the database fills it on every insert and update.
 POSTGRES_CREATE = [
     "ALTER TABLE units_searchentry ADD COLUMN search_vector tsvector "
     "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, "
-    "tokens || coalesce(' o' || owner_id::text, ''))) STORED",
+    "tokens || ' k' || replace(kind, '_', '') || coalesce(' o' || owner_id::text, ''))) STORED",
     "CREATE INDEX units_searchentry_vector_gin ON units_searchentry USING gin (search_vector)",
 ]
 POSTGRES_DROP = [
