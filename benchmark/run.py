@@ -30,7 +30,7 @@ WORKERS = 2 * (os.cpu_count() or 1)
 CONNECTIONS = 16
 # One key for every process of a run: sessions made by one are read by the others.
 SECRET_KEY = os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50)
-TARGETS = {"queries": 12, "ratio": 0.5, "p95_ms": 100, "diff_ms": 1000}
+TARGETS = {"queries": 12, "ratio": 0.5, "p95_ms": 100, "search_p95_ms": 50, "diff_ms": 1000}
 WRK_SAVE = ROOT / "benchmark" / "autosave.lua"
 
 
@@ -271,8 +271,9 @@ def table(scale, compare, measured, compared, rates) -> tuple[str, list[str]]:
             misses.append(
                 f"{name}: {other} queries at scale {compare}, {result['queries']} at {scale}"
             )
-        if result["p95_ms"] > TARGETS["p95_ms"]:
-            misses.append(f"{name}: p95 {result['p95_ms']} ms (target ≤ {TARGETS['p95_ms']} ms)")
+        target = TARGETS["search_p95_ms" if name.startswith("search") else "p95_ms"]
+        if result["p95_ms"] > target:
+            misses.append(f"{name}: p95 {result['p95_ms']} ms (target ≤ {target} ms)")
         if (
             rate
             and name in {"criterion", "drafting", "autosave"}
@@ -348,7 +349,8 @@ def main() -> int:
         f"request, {args.requests} requests a page); throughput is gunicorn under wrk for "
         f"{args.duration} s. Targets: ≤ {TARGETS['queries']} queries on every page and the "
         "same at every scale; the criterion page and autosave at ≥ 50% of the floor's "
-        f"throughput; p95 ≤ {TARGETS['p95_ms']} ms; a compare of two 100,000-character "
+        f"throughput; p95 ≤ {TARGETS['p95_ms']} ms (a search: ≤ {TARGETS['search_p95_ms']} "
+        "ms); a compare of two 100,000-character "
         f"revisions (bench_diff) < {TARGETS['diff_ms']} ms.\n\n"
         + rows
         + "\n\n"

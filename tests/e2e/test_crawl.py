@@ -290,8 +290,14 @@ def more_waiting_answers():
 
 
 def provoked_pages(role):
-    """Pages whose status is an error on purpose, and the Django admin's pages."""
+    """Pages whose status is an error on purpose, search pages, and the Django admin's pages."""
     pages = [("/this-page-does-not-exist/", 404, True)]
+    # Search pages are reached through a form, not a link: results, Korean, nothing found.
+    pages += [
+        ("/search/?q=teamwork", 200, True),
+        ("/search/?q=%ED%8C%80%EC%9B%8C%ED%81%AC", 200, True),
+        ("/search/?q=zzzqqq", 200, True),
+    ]
     if role == "mina":
         pages.append(("/review/", 403, True))  # an assessor's page
     if role == "amara":
