@@ -62,7 +62,7 @@ migrations-check: install
 # the compiled .mo files are committed, so running the app never needs it.
 LOCALES := sr sr_Latn ko zh_Hans hr hu
 MAKEMESSAGES := $(BIN)/python manage.py makemessages $(LOCALES:%=-l %) --no-obsolete --add-location=file \
-	--ignore=.venv --ignore=benchmark --ignore=tests --ignore=static/vendor --ignore=staticfiles
+	--ignore=.venv --ignore=benchmark --ignore=tests --ignore=static/vendor --ignore=staticfiles --ignore=var
 messages: export DEBUG ?= 1
 messages: install
 	$(MAKEMESSAGES) -d django
