@@ -137,9 +137,7 @@ def role_required(view):
 def get_answer_for_review(user, pk: int) -> Answer:
     """An answer the assessor may review: their candidate's, submitted at least once."""
     return get_object_or_404(
-        Answer.objects.for_reviewer(user)
-        .exclude(submitted_at=None)
-        .select_related("candidate", "learning_outcome__unit"),
+        Answer.objects.reviewable_by(user).select_related("candidate", "learning_outcome__unit"),
         pk=pk,
     )
 

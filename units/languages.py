@@ -170,9 +170,13 @@ def from_accept_language(header: str) -> str | None:
     return None
 
 
+def stored_interface_language(user) -> str | None:
+    """A person's own choice of interface language (on their profile), if any."""
+    profile = getattr(user, "profile", None) if user is not None else None
+    return interface_code(getattr(profile, "interface_language", ""))
+
+
 def interface_language_of(user) -> str:
     """The interface language to write to a person in (their emails): their
     stored choice, else the site's default."""
-    profile = getattr(user, "profile", None) if user is not None else None
-    chosen = interface_code(getattr(profile, "interface_language", ""))
-    return chosen or settings.LANGUAGE_CODE
+    return stored_interface_language(user) or settings.LANGUAGE_CODE

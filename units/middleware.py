@@ -4,7 +4,12 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from .languages import from_accept_language, interface_code, interface_tag
+from .languages import (
+    from_accept_language,
+    interface_code,
+    interface_tag,
+    stored_interface_language,
+)
 
 # Refresh the session's expiry at most this often: the idle timeout slides, but
 # not every request (an autosave every few seconds) writes the session table.
@@ -31,14 +36,9 @@ def chosen_interface_language(request) -> str:
     """The interface language for this request: the signed-in person's stored
     choice (it follows them to any device), else this browser's choice (the
     cookie the switcher sets), else the browser's Accept-Language, else English."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        profile = getattr(user, "profile", None)
-        chosen = interface_code(getattr(profile, "interface_language", ""))
-        if chosen:
-            return chosen
     return (
-        interface_code(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+        stored_interface_language(getattr(request, "user", None))  # anonymous: no profile
+        or interface_code(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
         or from_accept_language(request.headers.get("Accept-Language", ""))
         or settings.LANGUAGE_CODE
     )

@@ -46,7 +46,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
-from .access import is_assessor, is_candidate
+from .access import candidates_of, is_assessor, is_candidate
 from .languages import LANGUAGES
 from .models import Answer, LearningOutcome, ModelAnswer, Reading, Revision, SearchEntry, Unit
 from .text import BIDI_CONTROLS
@@ -700,9 +700,8 @@ def _visible_answers(user):
         allowed.append(Answer.objects.for_candidate(user))
         owners.append(Q(pk=user.pk))
     if is_assessor(user):
-        # The review page opens an answer once it has been submitted.
-        allowed.append(Answer.objects.for_reviewer(user).exclude(submitted_at=None))
-        owners.append(Q(assessor_assignments__assessor=user))
+        allowed.append(Answer.objects.reviewable_by(user))
+        owners.append(Q(pk__in=candidates_of(user).values("pk")))
     if not allowed:
         return None
     # One queryset (no nested IN): the database filters by it in the index query.

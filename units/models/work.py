@@ -60,6 +60,11 @@ class AnswerQuerySet(models.QuerySet):
             return self.all()
         return self.filter(candidate__assessor_assignments__assessor=user)
 
+    def reviewable_by(self, user):
+        """The answers the review page opens for an assessor: their candidates',
+        submitted at least once."""
+        return self.for_reviewer(user).exclude(submitted_at=None)
+
     def status_counts(self) -> dict[str, int]:
         counts = dict(self.order_by().values_list("status").annotate(n=models.Count("id")))
         return {status: counts.get(status, 0) for status in Answer.Status.values}

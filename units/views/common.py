@@ -16,10 +16,11 @@ from ..languages import INTERFACE_LANGUAGES, LANGUAGES, canonical_tag, pick_lang
 
 logger = logging.getLogger(__name__)
 
-# An anonymous reader's chosen model-answer language, kept for a year; a
+# An anonymous reader's chosen model-answer language; a
 # signed-in person's choice is stored on their profile instead.
 LANGUAGE_COOKIE = "answer_language"
-LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+# A choice kept in a browser (model-answer or interface language) lasts a year.
+CHOICE_COOKIE_AGE = 365 * 24 * 60 * 60
 
 
 def refusal(request, exc: DomainError, page):
@@ -107,15 +108,20 @@ def remember_language(request, response):
 
         Profile.objects.update_or_create(user=request.user, defaults={"answer_language": requested})
     else:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            requested,
-            max_age=LANGUAGE_COOKIE_AGE,
-            samesite=settings.SESSION_COOKIE_SAMESITE,
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-        )
+        remember_in_cookie(response, LANGUAGE_COOKIE, requested)
     return response
+
+
+def remember_in_cookie(response, name: str, value: str) -> None:
+    """A reader's choice kept in this browser for a year, with the session cookie's flags."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=CHOICE_COOKIE_AGE,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
 
 
 def model_answer_context(request, criterion) -> dict:

@@ -17,6 +17,7 @@ from django.views.i18n import JavaScriptCatalog
 from ..forms import LanguagesForm
 from ..languages import INTERFACE_LANGUAGES, interface_code
 from ..models import Profile
+from .common import remember_in_cookie
 
 
 def _safe_next(request) -> str:
@@ -31,14 +32,7 @@ def _safe_next(request) -> str:
 def _remember_interface_language(request, response, code: str) -> None:
     """The browser keeps the choice in a cookie; a signed-in person's choice is
     stored on them too, so it follows them to any device."""
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        code,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-    )
+    remember_in_cookie(response, settings.LANGUAGE_COOKIE_NAME, code)
     if request.user.is_authenticated:
         Profile.objects.update_or_create(user=request.user, defaults={"interface_language": code})
 

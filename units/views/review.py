@@ -55,8 +55,7 @@ def _filtered(answers, form):
 def queue(request):
     form = _queue_filter(request)
     answers = _filtered(
-        Answer.objects.for_reviewer(request.user)
-        .exclude(submitted_at=None)
+        Answer.objects.reviewable_by(request.user)
         .select_related("candidate", "learning_outcome__unit")
         .order_by("submitted_at", "id"),
         form,
