@@ -13,11 +13,29 @@ FIXTURE_FILES = [
 ]
 
 
+def publish_and_enrol():
+    """Publish every unit and enrol every candidate on each: the state most tests
+    start from (tests of drafts and enrolment set up their own)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from units.models import Enrolment
+    from units.roles import CANDIDATE
+
+    Unit.objects.filter(published_at=None).update(published_at=timezone.now())
+    candidates = get_user_model().objects.filter(groups__name=CANDIDATE)
+    Enrolment.objects.bulk_create(
+        [Enrolment(candidate=c, unit=u) for c in candidates for u in Unit.objects.all()],
+        ignore_conflicts=True,
+    )
+
+
 @pytest.fixture
 def content(db):
     """The real content, loaded from the committed fixtures as an admin would."""
     call_command("loaddata", *FIXTURE_FILES, verbosity=0)
     call_command("rebuild_search_index", verbosity=0)
+    publish_and_enrol()
 
 
 def make_unit(code="U1", *, criteria=3, languages=("ko",), title=None):
@@ -34,6 +52,7 @@ def make_unit(code="U1", *, criteria=3, languages=("ko",), title=None):
         for outcome in outcomes
         for language in languages
     )
+    publish_and_enrol()
     return unit
 
 
@@ -49,6 +68,7 @@ def make_user(username, role=None, **extra):
     if role:
         ensure_roles()  # a transactional test's flush empties the groups table
         user.groups.add(Group.objects.get(name=role))
+        publish_and_enrol()
     return user
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .errors import WrongPerson
-from .models import Answer, LearningOutcome
+from .models import Answer, LearningOutcome, Unit
 from .roles import CANDIDATE
 
 SIGNED_OUT_MESSAGE = gettext_lazy(
@@ -27,7 +27,8 @@ def wants_json(request) -> bool:
     return request.headers.get("Accept", "").startswith("application/json")
 
 
-ROLE_CODENAMES = ("draft_answer", "review_answer")
+# The roles' permissions, and change_unit: who manages content and so sees drafts.
+ROLE_CODENAMES = ("draft_answer", "review_answer", "change_unit")
 
 
 def role_permissions(user) -> frozenset[str]:
@@ -84,9 +85,18 @@ def candidate_required(view):
     return wrapper
 
 
-def get_criterion(unit_slug: str, code: str) -> LearningOutcome:
+def get_unit(user, slug: str) -> Unit:
+    """A unit the person may open: a draft or a unit they are not enrolled on answers 404."""
+    return get_object_or_404(Unit.objects.visible_to(user), slug=slug)
+
+
+def get_criterion(user, unit_slug: str, code: str) -> LearningOutcome:
     return get_object_or_404(
-        LearningOutcome.objects.select_related("unit"), unit__slug=unit_slug, code=code
+        LearningOutcome.objects.select_related("unit").filter(
+            unit__in=Unit.objects.visible_to(user)
+        ),
+        unit__slug=unit_slug,
+        code=code,
     )
 
 
@@ -116,9 +126,14 @@ def assessor_required(view):
     return wrapper
 
 
+def manages_content(user) -> bool:
+    """Staff who edit units: they see draft units, to check them as a candidate would."""
+    return "change_unit" in role_permissions(user)
+
+
 def has_role(user) -> bool:
     """A candidate, an assessor or staff: someone the centre gave a part in the app."""
-    return user.is_staff or bool(role_permissions(user))
+    return user.is_staff or bool(role_permissions(user) - {"change_unit"})
 
 
 def role_required(view):

@@ -37,11 +37,15 @@ ROLE_PERMISSIONS = {
             ("units", "unitintroduction"),
             ("units", "reading"),
             ("units", "assignment"),
+            ("units", "qualification"),
+            ("units", "enrolment"),
             ("auth", "user"),
         ]
         for action in ("add", "change", "delete", "view")
     ]
     + [("units", "view_answer"), ("units", "view_revision")]
+    # Imports in the browser: upload (add), confirm or discard (change), the log (view).
+    + [("units", f"{action}_contentimport") for action in ("add", "change", "view")]
     # The notification outbox in the admin: status, attempts, errors (read only).
     + [("post_office", "view_email"), ("post_office", "view_log")],
 }

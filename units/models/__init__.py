@@ -1,9 +1,17 @@
-from .content import LearningOutcome, ModelAnswer, Reading, Unit, UnitIntroduction
+from .content import (
+    LearningOutcome,
+    ModelAnswer,
+    Qualification,
+    Reading,
+    Unit,
+    UnitIntroduction,
+)
+from .imports import ContentImport
 from .people import Profile
 from .review import AuditEntry, Comment, Decision
 from .search import SearchEntry
 from .security import SecurityEvent
-from .work import Action, Answer, Assignment, Revision
+from .work import Action, Answer, Assignment, Enrolment, Revision
 
 __all__ = [
     "Action",
@@ -11,10 +19,13 @@ __all__ = [
     "Assignment",
     "AuditEntry",
     "Comment",
+    "ContentImport",
     "Decision",
+    "Enrolment",
     "LearningOutcome",
     "ModelAnswer",
     "Profile",
+    "Qualification",
     "Reading",
     "Revision",
     "SearchEntry",

@@ -49,6 +49,21 @@ class UnitQuerySet(models.QuerySet):
     def with_criteria_count(self):
         return self.annotate(criteria_count=Count("criteria"))
 
+    def published(self):
+        return self.exclude(published_at=None)
+
+    def visible_to(self, user):
+        """The units a person may open: content managers see drafts too (to check
+        them as a candidate would); a candidate sees the published units they are
+        enrolled on; anyone else, every published unit."""
+        from ..access import is_candidate, manages_content  # access imports the models
+
+        if manages_content(user):
+            return self.all()
+        if is_candidate(user):
+            return self.published().filter(enrolments__candidate=user)
+        return self.published()
+
 
 class UnitManager(models.Manager.from_queryset(UnitQuerySet)):
     def get_by_natural_key(self, code):
@@ -88,6 +103,15 @@ class Unit(models.Model):
     )
     ofqual_ref = models.CharField(gettext_lazy("Ofqual reference"), max_length=20, blank=True)
     description = models.TextField(gettext_lazy("description"), blank=True)
+    # Set by publishing, in the bank, never by a fixture: a unit arrives as a
+    # draft and candidates see it only once an admin has checked and published it.
+    published_at = models.DateTimeField(
+        gettext_lazy("published at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=gettext_lazy("Empty while the unit is a draft that candidates cannot see."),
+    )
 
     objects = UnitManager()
 
@@ -111,6 +135,64 @@ class Unit(models.Model):
 
     def natural_key(self):
         return (self.code,)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def publication_problems(self) -> list[str]:
+        """What stops the unit being published, each as a sentence; empty when complete.
+
+        The database already refuses an empty question or an unlisted language;
+        this checks what only the whole unit shows: it has criteria, and each
+        outcome's criteria are numbered from 1 without a gap.
+        """
+        codes = sorted(
+            (major, minor) for major, minor in self.criteria.values_list("major", "minor")
+        )
+        if not codes:
+            return [_("The unit has no assessment criteria yet.")]
+        problems = []
+        by_outcome: dict[int, list[int]] = {}
+        for major, minor in codes:
+            by_outcome.setdefault(major, []).append(minor)
+        for major, minors in by_outcome.items():
+            missing = sorted(set(range(1, max(minors) + 1)) - set(minors))
+            problems.extend(
+                # Translators: a criterion code such as 3.2 missing between 3.1 and 3.3.
+                _("Criterion %(code)s is missing: the criteria of an outcome are numbered "
+                  "from 1 without a gap.") % {"code": f"{major}.{minor}"}
+                for minor in missing
+            )
+        return problems
+
+
+class QualificationManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Qualification(models.Model):
+    """A named set of units, so a candidate can be enrolled on all of them at once."""
+
+    title = models.CharField(gettext_lazy("title"), max_length=200)
+    slug = models.SlugField(gettext_lazy("slug"), max_length=80, unique=True)
+    units = models.ManyToManyField(
+        Unit, related_name="qualifications", blank=True, verbose_name=gettext_lazy("units")
+    )
+
+    objects = QualificationManager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = gettext_lazy("qualification")
+        verbose_name_plural = gettext_lazy("qualifications")
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 class LearningOutcomeQuerySet(models.QuerySet):

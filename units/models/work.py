@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from .content import LearningOutcome
+from .content import LearningOutcome, Unit
 
 
 class Assignment(models.Model):
@@ -50,15 +50,61 @@ class Assignment(models.Model):
             raise ValidationError(_("A candidate cannot be their own assessor."))
 
 
+class Enrolment(models.Model):
+    """A candidate is enrolled on a unit: they see it, write for it and are counted
+    against it. Ending an enrolment hides the unit; it deletes none of their work."""
+
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=gettext_lazy("candidate"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="enrolments", verbose_name=gettext_lazy("unit")
+    )
+    enrolled_at = models.DateTimeField(gettext_lazy("enrolled at"), default=timezone.now)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("enrolled by"),
+    )
+
+    class Meta:
+        ordering = ["candidate_id", "unit__code"]
+        verbose_name = gettext_lazy("enrolment")
+        verbose_name_plural = gettext_lazy("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "unit"], name="one_enrolment_per_unit")
+        ]
+
+    def __str__(self):
+        # Translators: e.g. "mina on F3".
+        return _("%(candidate)s on %(unit)s") % {
+            "candidate": self.candidate,
+            "unit": self.unit.code,
+        }
+
+
 class AnswerQuerySet(models.QuerySet):
+    def enrolled(self):
+        """Answers on units their candidate is enrolled on: what counts and is reviewed."""
+        return self.filter(
+            learning_outcome__unit__enrolments__candidate=models.F("candidate")
+        )
+
     def for_candidate(self, user):
         return self.filter(candidate=user)
 
     def for_reviewer(self, user):
-        """The answers an assessor may see: their candidates' (an admin: everyone's)."""
+        """The answers an assessor may see: their candidates' on the units they are
+        enrolled on (an admin: everyone's, enrolled)."""
         if user.is_superuser:
-            return self.all()
-        return self.filter(candidate__assessor_assignments__assessor=user)
+            return self.enrolled()
+        return self.enrolled().filter(candidate__assessor_assignments__assessor=user)
 
     def reviewable_by(self, user):
         """The answers the review page opens for an assessor: their candidates',
