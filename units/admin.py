@@ -10,6 +10,7 @@ from post_office.admin import EmailAdmin, LogInline
 from post_office.admin import requeue as post_office_requeue
 from post_office.models import STATUS, Attachment, Email, EmailTemplate, Log
 
+from . import admin_documents, admin_imports
 from .models import (
     Answer,
     Assignment,
@@ -49,6 +50,12 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ["code", "title", "ofqual_ref"]
     prepopulated_fields = {"slug": ["code"]}
     inlines = [LearningOutcomeInline, UnitIntroductionInline]
+
+    def get_urls(self):
+        # Importing fixtures and turning a document into a unit start from the unit list.
+        return (
+            admin_imports.unit_urls(self) + admin_documents.unit_urls(self) + super().get_urls()
+        )
 
 
 class ModelAnswerInline(admin.StackedInline):
@@ -377,3 +384,7 @@ class NotificationAdmin(EmailAdmin):
     @admin.display(description=gettext_lazy("last error"))
     def last_error(self, email):
         return email.error or "—"
+
+
+# Registered last: they add admin pages for imports, documents and enrolments.
+from . import admin_enrolments  # noqa: E402, F401

@@ -73,6 +73,8 @@ class ContentImport(models.Model):
         return f"{self.get_kind_display()}: {names}"
 
     def preview_url(self):
+        if self.kind == self.Kind.ENROLMENTS:
+            return reverse("admin:units_enrolment_import_preview", args=[self.pk])
         return reverse("admin:units_contentimport_preview", args=[self.pk])
 
     @property
