@@ -53,9 +53,7 @@ class UnitAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         # Importing fixtures and turning a document into a unit start from the unit list.
-        return (
-            admin_imports.unit_urls(self) + admin_documents.unit_urls(self) + super().get_urls()
-        )
+        return admin_imports.unit_urls(self) + admin_documents.unit_urls(self) + super().get_urls()
 
 
 class ModelAnswerInline(admin.StackedInline):

@@ -160,8 +160,11 @@ class Unit(models.Model):
             missing = sorted(set(range(1, max(minors) + 1)) - set(minors))
             problems.extend(
                 # Translators: a criterion code such as 3.2 missing between 3.1 and 3.3.
-                _("Criterion %(code)s is missing: the criteria of an outcome are numbered "
-                  "from 1 without a gap.") % {"code": f"{major}.{minor}"}
+                _(
+                    "Criterion %(code)s is missing: the criteria of an outcome are numbered "
+                    "from 1 without a gap."
+                )
+                % {"code": f"{major}.{minor}"}
                 for minor in missing
             )
         return problems

@@ -92,9 +92,7 @@ class Enrolment(models.Model):
 class AnswerQuerySet(models.QuerySet):
     def enrolled(self):
         """Answers on units their candidate is enrolled on: what counts and is reviewed."""
-        return self.filter(
-            learning_outcome__unit__enrolments__candidate=models.F("candidate")
-        )
+        return self.filter(learning_outcome__unit__enrolments__candidate=models.F("candidate"))
 
     def for_candidate(self, user):
         return self.filter(candidate=user)
