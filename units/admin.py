@@ -1,11 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from post_office.admin import EmailAdmin, LogInline
 from post_office.admin import requeue as post_office_requeue
 from post_office.models import STATUS, Attachment, Email, EmailTemplate, Log
@@ -43,13 +43,82 @@ class UnitIntroductionInline(admin.StackedInline):
     extra = 0
 
 
+class PublishedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("publication")
+    parameter_name = "published"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Published")), ("no", gettext_lazy("Draft"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.published()
+        if self.value() == "no":
+            return queryset.filter(published_at=None)
+        return queryset
+
+
+@admin.action(description=gettext_lazy("Publish the selected units"), permissions=["change"])
+def publish_units(modeladmin, request, queryset):
+    published = 0
+    for unit in queryset:
+        problems = unit.publish()
+        for problem in problems:
+            # Translators: %(unit)s is a unit code; %(problem)s a sentence saying what is missing.
+            modeladmin.message_user(
+                request,
+                _("%(unit)s was not published: %(problem)s")
+                % {"unit": unit.code, "problem": problem},
+                messages.ERROR,
+            )
+        published += not problems
+    if published:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d unit is published: its enrolled candidates see it now.",
+                "%(count)d units are published: their enrolled candidates see them now.",
+                published,
+            )
+            % {"count": published},
+            messages.SUCCESS,
+        )
+
+
+@admin.action(
+    description=gettext_lazy("Unpublish the selected units (answers are kept)"),
+    permissions=["change"],
+)
+def unpublish_units(modeladmin, request, queryset):
+    units = list(queryset)
+    for unit in units:
+        unit.unpublish()
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(count)d unit is a draft again: candidates no longer see it; their answers are kept.",
+            "%(count)d units are drafts again: candidates no longer see them; "
+            "their answers are kept.",
+            len(units),
+        )
+        % {"count": len(units)},
+        messages.SUCCESS,
+    )
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "level", "group", "ofqual_ref"]
-    list_filter = ["level", "group"]
+    list_display = ["code", "title", "is_published", "level", "group", "ofqual_ref"]
+    list_filter = [PublishedFilter, "level", "group"]
+    readonly_fields = ["published_at"]
+    actions = [publish_units, unpublish_units]
     search_fields = ["code", "title", "ofqual_ref"]
     prepopulated_fields = {"slug": ["code"]}
     inlines = [LearningOutcomeInline, UnitIntroductionInline]
+
+    @admin.display(boolean=True, description=gettext_lazy("published"), ordering="published_at")
+    def is_published(self, unit):
+        return unit.is_published
 
     def get_urls(self):
         # Importing fixtures and turning a document into a unit start from the unit list.

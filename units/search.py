@@ -39,6 +39,7 @@ from functools import cached_property, lru_cache
 
 import snowballstemmer
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, reset_queries, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.signals import post_save
@@ -46,7 +47,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
-from .access import candidates_of, is_assessor, is_candidate
+from .access import candidates_of, is_assessor, is_candidate, manages_content
 from .languages import LANGUAGES
 from .models import Answer, LearningOutcome, ModelAnswer, Reading, Revision, SearchEntry, Unit
 from .text import BIDI_CONTROLS
@@ -697,7 +698,11 @@ def _visible_answers(user):
         return ALL
     allowed, owners = [], []
     if is_candidate(user):
-        allowed.append(Answer.objects.for_candidate(user))
+        allowed.append(
+            Answer.objects.for_candidate(user).filter(
+                learning_outcome__unit__in=Unit.objects.visible_to(user)
+            )
+        )
         owners.append(Q(pk=user.pk))
     if is_assessor(user):
         allowed.append(Answer.objects.reviewable_by(user))
@@ -748,7 +753,15 @@ _CONTAINS_SQL = {
 }
 
 
-def _candidates(query: Query, kinds: list[str], answers) -> list[tuple]:
+def _visible_units(user):
+    """The units whose criteria and model answers the user may find: a QuerySet of
+    their ids, or ALL for those who manage content (drafts included)."""
+    if user is not None and user.is_authenticated and manages_content(user):
+        return ALL
+    return Unit.objects.visible_to(user or AnonymousUser()).values("pk")
+
+
+def _candidates(query: Query, kinds: list[str], answers, units=ALL) -> list[tuple]:
     """The best CANDIDATES matching rows of each kind by the database's rank, from
     the latest WINDOW matches: (id, kind, criterion_id, answer_id, tokens, rank, record).
     One query, whatever the number of kinds (two for an admin on PostgreSQL)."""
@@ -764,6 +777,10 @@ def _candidates(query: Query, kinds: list[str], answers) -> list[tuple]:
         where = ["e.kind = %s", *[_CONTAINS_SQL[vendor]] * len(adjacency)]
         where_params = [kind, *adjacency]
         outer, outer_params = "", []
+        if kind in (Kind.CRITERION, Kind.MODEL_ANSWER) and units is not ALL:
+            sql, unit_params = units.query.sql_with_params()
+            where.append(f"e.unit_id IN ({sql})")
+            where_params += list(unit_params)
         if kind == Kind.ANSWER and answers is not ALL:
             sql, answer_params = answers.answers.values("pk").query.sql_with_params()
             access = f"e.answer_id IN ({sql})"
@@ -957,7 +974,7 @@ def search(query: str, user, *, per_kind: int = 10) -> SearchResults:
     results = SearchResults(parsed, list(groups.values()))
     if not parsed.terms:
         return results
-    ranked = _rank(parsed, _candidates(parsed, kinds, answers))
+    ranked = _rank(parsed, _candidates(parsed, kinds, answers, _visible_units(user)))
     shown = {kind: rows[:per_kind] for kind, rows in ranked.items()}
     criteria = [row[2] for _score, _id, row in shown.get(Kind.CRITERION, [])]
     ids = [entry_id for rows in shown.values() for _score, entry_id, _row in rows]

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Count, Value
 from django.db.models.functions import Cast, StrIndex, Substr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -139,6 +140,20 @@ class Unit(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    def publish(self) -> list[str]:
+        """Publish the unit if it is complete; return what stops it otherwise."""
+        problems = self.publication_problems()
+        if not problems and self.published_at is None:
+            self.published_at = timezone.now()
+            self.save(update_fields=["published_at"])
+        return problems
+
+    def unpublish(self) -> None:
+        """Hide the unit from candidates; their answers stay, and show again on republishing."""
+        if self.published_at is not None:
+            self.published_at = None
+            self.save(update_fields=["published_at"])
 
     def publication_problems(self) -> list[str]:
         """What stops the unit being published, each as a sentence; empty when complete.

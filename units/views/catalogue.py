@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from ..access import get_criterion, is_assessor, is_candidate
+from ..access import get_criterion, get_unit, is_assessor, is_candidate
 from ..languages import pick_language
 from ..models import Answer, ModelAnswer, Reading, Unit
 from ..progress import attach_progress
@@ -12,7 +12,7 @@ from .common import language_to_show, model_answer_context, remember_language
 
 @require_safe
 def home(request):
-    units = list(Unit.objects.with_criteria_count())
+    units = list(Unit.objects.visible_to(request.user).with_criteria_count())
     languages = ModelAnswer.objects.languages_by_unit()
     for unit in units:
         unit.answer_languages = languages.get(unit.pk, [])
@@ -25,7 +25,7 @@ def home(request):
     if show_progress:
         context["returned"] = (
             Answer.objects.for_candidate(request.user)
-            .filter(status=Answer.Status.NEEDS_REVISION)
+            .filter(status=Answer.Status.NEEDS_REVISION, learning_outcome__unit__in=units)
             .select_related("learning_outcome__unit")
             .order_by("-updated_at")
         )
@@ -34,7 +34,7 @@ def home(request):
 
 @require_safe
 def unit_detail(request, unit):
-    unit = get_object_or_404(Unit, slug=unit)
+    unit = get_unit(request.user, unit)
     criteria = list(unit.criteria.with_answer_languages())
     introductions = list(unit.introductions.all())
     chosen = pick_language([intro.language for intro in introductions], language_to_show(request))
@@ -51,6 +51,8 @@ def unit_detail(request, unit):
     context = {
         "unit": unit,
         "criteria": criteria,
+        "with_model_answers": sum(1 for criterion in criteria if criterion.answer_languages),
+        "publication_problems": [] if unit.is_published else unit.publication_problems(),
         "show_progress": is_candidate(request.user),
         "introduction": next((i for i in introductions if i.language == chosen), None),
         "other_introductions": [i for i in introductions if i.language != chosen],
@@ -61,7 +63,7 @@ def unit_detail(request, unit):
 
 @require_safe
 def criterion_detail(request, unit, code):
-    criterion = get_criterion(unit, code)
+    criterion = get_criterion(request.user, unit, code)
     previous_code, next_code = criterion.neighbour_codes()
     context = {
         "unit": criterion.unit,
@@ -78,7 +80,7 @@ def criterion_detail(request, unit, code):
 @require_safe
 def model_answer_fragment(request, unit, code):
     """Just the model answer panel, so the drafting page can switch language in place."""
-    criterion = get_criterion(unit, code)
+    criterion = get_criterion(request.user, unit, code)
     context = {"unit": criterion.unit, "criterion": criterion}
     context.update(model_answer_context(request, criterion))
     response = render(request, "units/_model_answer.html", context)
@@ -87,5 +89,6 @@ def model_answer_fragment(request, unit, code):
 
 @require_safe
 def reading_detail(request, slug):
-    reading = get_object_or_404(Reading.objects.prefetch_related("units"), slug=slug)
-    return render(request, "units/reading_detail.html", {"reading": reading})
+    reading = get_object_or_404(Reading, slug=slug)
+    context = {"reading": reading, "reading_units": list(reading.units.visible_to(request.user))}
+    return render(request, "units/reading_detail.html", context)

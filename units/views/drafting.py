@@ -58,7 +58,7 @@ def _write_page(request, criterion, answer, *, form=None, conflict=None, status=
 @candidate_required
 @require_safe
 def write(request, unit, code):
-    criterion = get_criterion(unit, code)
+    criterion = get_criterion(request.user, unit, code)
     return _write_page(request, criterion, get_own_answer_or_none(request.user, criterion))
 
 
@@ -78,7 +78,7 @@ def answer_state(request, unit, code):
 
     A tab names whose page it is: one loaded for someone else (a shared computer)
     is refused, so it never shows the answer of the person signed in since."""
-    criterion = get_criterion(unit, code)
+    criterion = get_criterion(request.user, unit, code)
     if "owner" in request.GET:
         try:
             check_page_owner(request.user, request.GET["owner"])
@@ -113,7 +113,7 @@ def _refused_page(request, criterion, form):
 @candidate_required
 @require_POST
 def save(request, unit, code):
-    criterion = get_criterion(unit, code)
+    criterion = get_criterion(request.user, unit, code)
     form = DraftForm(request.POST)
     try:
         data = validated(form)
@@ -144,7 +144,7 @@ def save(request, unit, code):
 @candidate_required
 @require_POST
 def submit(request, unit, code):
-    criterion = get_criterion(unit, code)
+    criterion = get_criterion(request.user, unit, code)
     form = SubmitForm(request.POST)
     try:
         data = validated(form)

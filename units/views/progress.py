@@ -9,7 +9,9 @@ from ..progress import build_grid
 @candidate_required
 @require_safe
 def progress(request):
-    units = list(Unit.objects.with_criteria_count().prefetch_related("criteria"))
+    units = list(
+        Unit.objects.visible_to(request.user).with_criteria_count().prefetch_related("criteria")
+    )
     totals = build_grid(request.user, units)
     context = {"units": units, "totals": totals, "statuses": Answer.Status}
     return render(request, "units/progress.html", context)
