@@ -7,7 +7,7 @@ Every content model has a natural key so fixtures name what they point at
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, Value
-from django.db.models.functions import Cast, StrIndex, Substr
+from django.db.models.functions import Cast, Coalesce, StrIndex, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -144,16 +144,16 @@ class Unit(models.Model):
     def publish(self) -> list[str]:
         """Publish the unit if it is complete; return what stops it otherwise."""
         problems = self.publication_problems()
-        if not problems and self.published_at is None:
-            self.published_at = timezone.now()
-            self.save(update_fields=["published_at"])
+        if not problems:
+            # An update of the row, not save(): a stale copy must not undo another's edit.
+            Unit.objects.filter(pk=self.pk, published_at=None).update(published_at=timezone.now())
+            self.refresh_from_db(fields=["published_at"])
         return problems
 
     def unpublish(self) -> None:
         """Hide the unit from candidates; their answers stay, and show again on republishing."""
-        if self.published_at is not None:
-            self.published_at = None
-            self.save(update_fields=["published_at"])
+        Unit.objects.filter(pk=self.pk).update(published_at=None)
+        self.published_at = None
 
     def publication_problems(self) -> list[str]:
         """What stops the unit being published, each as a sentence; empty when complete.
@@ -214,6 +214,17 @@ class Qualification(models.Model):
 
 
 class LearningOutcomeQuerySet(models.QuerySet):
+    def with_status_of(self, candidate):
+        """Annotate my_status: the state of the candidate's answer (in the same query)."""
+        from .work import Answer  # work imports this module
+
+        status = Answer.objects.filter(
+            candidate=candidate, learning_outcome=models.OuterRef("pk")
+        ).values("status")[:1]
+        return self.annotate(
+            my_status=Coalesce(models.Subquery(status), Value(Answer.Status.NOT_STARTED.value))
+        )
+
     def with_answer_languages(self):
         """Prefetch just the language of each model answer, for lists of criteria."""
         return self.prefetch_related(

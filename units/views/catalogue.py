@@ -35,19 +35,15 @@ def home(request):
 @require_safe
 def unit_detail(request, unit):
     unit = get_unit(request.user, unit)
-    criteria = list(unit.criteria.with_answer_languages())
+    criteria = unit.criteria.with_answer_languages()
+    if is_candidate(request.user):
+        criteria = criteria.with_status_of(request.user)
+    criteria = list(criteria)
+    for criterion in criteria:
+        if hasattr(criterion, "my_status"):
+            criterion.my_status = Answer.Status(criterion.my_status)
     introductions = list(unit.introductions.all())
     chosen = pick_language([intro.language for intro in introductions], language_to_show(request))
-    if is_candidate(request.user):
-        statuses = dict(
-            Answer.objects.for_candidate(request.user)
-            .filter(learning_outcome__unit=unit)
-            .values_list("learning_outcome_id", "status")
-        )
-        for criterion in criteria:
-            criterion.my_status = Answer.Status(
-                statuses.get(criterion.pk, Answer.Status.NOT_STARTED)
-            )
     context = {
         "unit": unit,
         "criteria": criteria,
