@@ -37,7 +37,7 @@ CRITERION = {
 def test_the_seed_content_is_all_there(content):
     assert counts() == {
         "Unit": 2,
-        "LearningOutcome": 19,
+        "LearningOutcome": 28,
         "ModelAnswer": 29,
         "UnitIntroduction": 3,
         "Reading": 2,
@@ -46,13 +46,27 @@ def test_the_seed_content_is_all_there(content):
     assert by_language == {"sr-Cyrl": 10, "ko": 10, "zh-Hans": 9}
     assert set(Reading.objects.values_list("language", flat=True)) == {"hr", "hu"}
     second = Unit.objects.get(ofqual_ref="A/601/2550")
-    assert second.level == 3
+    assert (second.level, second.credit) == (3, 3)
+    assert second.qualification == "NVQ Certificate or Diploma in Business and Administration"
+    # Every criterion the register shows, answered or not (7.4 on could not be read).
     assert list(second.criteria.values_list("code", flat=True)) == [
+        "1.1", "2.1", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3",
+        "5.1", "5.2", "5.3", "6.1", "6.2", "6.3", "7.1", "7.2", "7.3",
+    ]  # fmt: skip
+    answered = second.criteria.filter(model_answers__isnull=False).distinct()
+    assert list(answered.values_list("code", flat=True)) == [
         "4.1", "4.2", "4.3", "5.1", "5.2", "5.3", "6.1", "6.2", "6.3",
     ]  # fmt: skip
     assert second.criteria.get(code="4.1").outcome.startswith(
         "LO4 Understand the purpose of quality standards and timescales"
     )
+    assert second.criteria.get(code="7.1").outcome == (
+        "LO7 Be able to build positive working relationships with internal customers"
+    )
+    assert second.publication_problems() == []
+    f3 = Unit.objects.get(code="F3")
+    assert (f3.level, f3.credit) == (3, 6)
+    assert "part 1 only" in f3.description
 
 
 def test_every_answer_is_under_its_own_criterion_in_its_own_language(content):
@@ -82,6 +96,19 @@ def test_each_criterion_has_an_english_question(content):
     )
 
 
+def test_a_601_2550_is_worded_as_the_register_words_it(content):
+    wording = dict(
+        LearningOutcome.objects.filter(unit__code="A/601/2550").values_list("code", "question")
+    )
+    assert wording["4.1"] == "Identify quality standards for own organisation and work"
+    assert wording["4.2"] == "Explain the value of agreeing quality standards and timescales"
+    assert wording["5.2"] == "Explain ways of dealing with problems"
+    assert wording["5.3"].endswith(", if applicable")
+    assert wording["1.1"] == "Describe what is meant by internal customers"
+    outcome_6 = LearningOutcome.objects.get(unit__code="A/601/2550", code="6.1").outcome
+    assert outcome_6.endswith("and the benefits of this")
+
+
 def test_page_furniture_is_left_out(content):
     bodies = "\n".join(ModelAnswer.objects.values_list("body", flat=True))
     for furniture in [
@@ -93,6 +120,18 @@ def test_page_furniture_is_left_out(content):
         "bas soma",
     ]:
         assert furniture not in bodies
+
+
+def test_the_introductions_end_without_a_call_for_comments_or_a_missing_link(content):
+    intros = dict(UnitIntroduction.objects.values_list("language", "body"))
+    assert "коментар испод" not in intros["sr-Cyrl"]
+    assert "의견을 남겨주세요" not in intros["ko"]
+    assert "链接" not in intros["zh-Hans"]
+    # Only the trailing sentences go: what comes before them is kept as written.
+    assert intros["sr-Cyrl"].startswith("Као савет НВК кандидатима")
+    assert intros["sr-Cyrl"].split("\n\n")[0].endswith("сасвим остваривим.")
+    assert intros["ko"].split("\n\n")[0].endswith("달성 할 수있게합니다.")
+    assert intros["zh-Hans"].split("\n\n")[0] == "本文旨在帮助候选人在NVQ业务和管理中追求其资格。"
 
 
 def test_loading_twice_changes_nothing(content):
@@ -199,3 +238,27 @@ def test_fixtures_are_built_from_the_seeds():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed texts (../shared/seeds) are not here")
+def test_trailing_furniture_must_be_whole_sentences(tmp_path):
+    # If the text before the comment request no longer ends a sentence, cutting it off
+    # would leave half a sentence: the build stops and names the seed instead.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for seed in SEEDS.glob("*.txt"):
+        (seeds / seed.name).write_bytes(seed.read_bytes())
+    serbian = seeds / "000_14d2caf87c1030a7.txt"
+    text = serbian.read_text(encoding="utf-8")
+    assert "остваривим. Трудио сам се" in text
+    serbian.write_text(text.replace("остваривим. Трудио", "остваривим и Трудио"), "utf-8")
+    script = settings.BASE_DIR / "tools" / "build_fixtures.py"
+    result = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(script), "--check", "--seeds", str(seeds)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "000_14d2caf87c1030a7.txt" in result.stderr
+    assert "not whole sentences" in result.stderr

@@ -446,7 +446,7 @@ def test_fixtures_are_indexed_only_by_a_rebuild(db):
     call_command("loaddata", *FIXTURE_FILES, verbosity=0)  # raw saves: skipped
     assert not SearchEntry.objects.exists()
     call_command("rebuild_search_index", verbosity=0)
-    assert SearchEntry.objects.filter(kind=Kind.CRITERION).count() == 19
+    assert SearchEntry.objects.filter(kind=Kind.CRITERION).count() == 28
     assert SearchEntry.objects.filter(kind=Kind.MODEL_ANSWER).count() == 29
     assert SearchEntry.objects.filter(kind=Kind.READING).count() == 2
 

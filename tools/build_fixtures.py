@@ -24,7 +24,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 # --- Furniture rules ---------------------------------------------------------------
 # A line is dropped if it equals one of `lines` or starts with one of `prefixes`
-# (prefixes are for long lines). Every rule must match at least once.
+# (prefixes are for long lines). Furniture at the end of a line that is otherwise
+# text (an introduction's last sentence asking for comments, or pointing at a link
+# the page no longer has) is listed in `trailing`: the line loses exactly that
+# text, which must be one or more whole sentences, so the line kept ends where a
+# sentence of the source ends (see TRAILING_BOUNDARY). Every rule must match at
+# least once.
 
 F3_SEEDS = {
     "sr-Cyrl": {
@@ -49,6 +54,12 @@ F3_SEEDS = {
             "Слиједите доњу везу",  # "Follow the link below to part 2:"
             "Надам се да вам је ово било од неке помоћи",  # "I hope this helped … comment"
         ),
+        "trailing": (
+            # The introduction's last sentence: "I tried my best …, but if you feel that
+            # anything is irrelevant or missing, feel free to leave a comment below."
+            "Трудио сам се да унесем све информације најбоље што сам могао, али ако сматрате "
+            "да је ишта ирелевантно или недостаје, слободно окрените коментар испод.",
+        ),
     },
     "ko": {
         "file": "001_f88f829b704c4678.txt",
@@ -72,6 +83,11 @@ F3_SEEDS = {
             "이 단원의 두 번째 부분을 보려면",
             "이것이 당신에게 도움이 되었기를 바랍니다.",
         ),
+        "trailing": (
+            # The same closing sentence of the introduction: "… leave a comment below."
+            "가능한 한 모든 정보를 입력하기 위해 최선을 다했지만 관련이 없거나 누락 된 것이 "
+            "있으면 언제든지 아래에 의견을 남겨주세요.",
+        ),
     },
 }
 
@@ -92,6 +108,11 @@ ZH_SEED = {
         "利文斯塔分享了她",  # author bio line; gives the attribution below
         "关于本单元的第一部分问题",  # "For part 1 of this unit, follow the link below:"
         "我希望这对你有帮助。",  # "I hope this helped … contact me" sign-off
+    ),
+    "trailing": (
+        # "The first part of this unit is a different post. Please use the link below to
+        # get there." The page has no such link.
+        "本机的第一部分是不同的部分。请使用下面的链接到达那里。",
     ),
 }
 
@@ -124,18 +145,24 @@ F3_UNIT = {
     "title": "Demonstrate understanding of customer service",
     "qualification": "Customer Service NVQ",
     "group": "Group A (mandatory)",
-    "level": None,
-    "credit": None,
+    # OCR's unit specification for F3 (docs/content.md, Sources): Level 3, 6 credits. Its
+    # Ofqual unit reference is not in any source we could cite, so it stays empty.
+    "level": 3,
+    "credit": 6,
     "ofqual_ref": "",
     "description": (
         "The understanding of customer service that a customer service role needs: meeting "
         "customer expectations, financial and other resource constraints, the organisation's "
         "service chain, teamwork, best value and competitive advantage, excellent service "
         "despite the organisation's limits, different customer behaviours and personalities, "
-        "and effective communication."
+        "and effective communication. "
+        # Said on the unit page, so nobody takes part 1 for the whole unit.
+        "The model answers here come from part 1 only of a two-part study guide for this "
+        "unit: criteria 3.1 to 3.10. Part 2, and the criteria it answers, are not held here."
     ),
 }
-# The seeds do not give the outcome's wording, so none is invented.
+# Neither the seeds nor a public source we could cite gives this outcome's title
+# (docs/content.md), so none is invented.
 F3_OUTCOME = "Learning outcome 3"
 F3_QUESTIONS = {
     "3.1": "How does your organisation's service offer meet customer expectations?",
@@ -161,38 +188,65 @@ A2550_UNIT = {
     "code": "A/601/2550",
     "slug": "a-601-2550",
     "title": "Deliver, monitor and evaluate customer service to internal customers",
-    # The seed's introduction names the qualification: "NVQ业务和管理".
-    "qualification": "NVQ in Business and Management",
+    # The seed's "NVQ业务和管理" is a machine translation of this (the study guide's
+    # English original: a Level 3 unit worth 3 credits in the NVQ Level 3 or Level 4
+    # Certificate or Diploma in Business and Administration; docs/content.md, Sources).
+    "qualification": "NVQ Certificate or Diploma in Business and Administration",
     "group": "",
     "level": 3,
-    "credit": None,
+    "credit": 3,
     "ofqual_ref": "A/601/2550",
     "description": (
         "Delivering, monitoring and evaluating customer service to internal customers: "
-        "quality standards and timescales, dealing with internal customers' problems and "
-        "complaints procedures, monitoring customer satisfaction and feedback, and continuous "
-        "improvement."
+        "who internal customers are and what they are offered, meeting or exceeding their "
+        "expectations, quality standards and timescales, dealing with internal customers' "
+        "problems and complaints procedures, monitoring customer satisfaction and feedback, "
+        "continuous improvement, and building positive working relationships. "
+        "The model answers here (in Chinese) come from part 2 of a two-part study guide and "
+        "answer criteria 4.1 to 6.3; the other criteria have no model answer yet. Criteria "
+        "from 7.4 on are not listed yet: the copy of the register we could read breaks off "
+        "there."
     ),
 }
+# The learning outcomes and criteria as the Ofqual register words them (docs/content.md,
+# Sources). Every criterion the register copy shows is held, answered or not; it breaks
+# off in the middle of 7.4, so 7.4 and any later criterion of outcome 7 are left out
+# rather than guessed.
 A2550_OUTCOMES = {
+    "1": "LO1 Understand the meaning of internal customer",
+    "2": "LO2 Know the types of products and services relevant to internal customers",
+    "3": "LO3 Understand how to deliver customer service that meets or exceeds internal "
+    "customer expectations",
     "4": "LO4 Understand the purpose of quality standards and timescales for delivering "
     "customer service",
     "5": "LO5 Understand how to deal with internal customer service problems",
-    "6": "LO6 Understand how to monitor and evaluate internal customer service",
+    "6": "LO6 Understand how to monitor and evaluate internal customer service and the "
+    "benefits of this",
+    "7": "LO7 Be able to build positive working relationships with internal customers",
 }
-# English wording of the Chinese headings, in the NVQ register.
 A2550_QUESTIONS = {
-    "4.1": "Identify the quality standards of your own organisation and of your own work",
-    "4.2": "Explain the value of agreed quality standards and timescales",
+    "1.1": "Describe what is meant by internal customers",
+    "2.1": "Describe the products and services offered by own organisation to internal customers",
+    "3.1": "Explain the purpose and value of identifying internal customer needs and expectations",
+    "3.2": "Explain why customer service must meet or exceed internal customer expectations",
+    "3.3": "Explain the value of meeting or exceeding internal customer expectations",
+    "3.4": "Explain the purpose and value of building positive working relationships",
+    "4.1": "Identify quality standards for own organisation and work",
+    "4.2": "Explain the value of agreeing quality standards and timescales",
     "4.3": "Explain how to set and meet quality standards and timescales with internal customers",
     "5.1": "Describe the types of problems that internal customers may have",
-    "5.2": "Explain methods of dealing with problems",
-    "5.3": "Explain the purpose and value of a complaints procedure, where applicable",
+    "5.2": "Explain ways of dealing with problems",
+    "5.3": "Explain the purpose and value of a complaints procedure, if applicable",
     "6.1": "Explain the purpose and benefits of monitoring internal customer satisfaction "
     "and how to do so",
     "6.2": "Describe techniques for collecting and evaluating customer feedback",
     "6.3": "Explain the benefits of continuous improvement",
+    "7.1": "Identify internal customers",
+    "7.2": "Confirm internal customer needs in terms of products and services",
+    "7.3": "Confirm internal customer needs in terms of quality standards and timescales",
 }
+# The criteria the Chinese seed (part 2 of the study guide) answers.
+A2550_ANSWERED = ["4.1", "4.2", "4.3", "5.1", "5.2", "5.3", "6.1", "6.2", "6.3"]
 ZH_ATTRIBUTION = "利文斯塔 (Livingsta), author of the public NVQ study guide for this unit, part 2"
 
 READING_UNITS = [["F3"], ["A/601/2550"]]
@@ -210,6 +264,8 @@ HU_READING = {
 
 HEADING = re.compile(r"^(\d+\.\d+) ?(\S.*)$")  # "3.1 Question" or "4.1Question"
 NUMBERED = re.compile(r"^\d+\. ")  # a numbered list item
+# Where a sentence ends, in the seeds' scripts: trailing furniture is cut only here.
+TRAILING_BOUNDARY = (".", "!", "?", "。", "！", "？")
 BULLET = "• "
 
 
@@ -224,18 +280,32 @@ def read_lines(seeds: Path, name: str) -> list[str]:
     return (seeds / name).read_text(encoding="utf-8").splitlines()
 
 
+def cut_trailing(text: str, tail: str, name: str) -> str:
+    """`text` without `tail`, which must be whole sentences at its end."""
+    rest = text.removesuffix(tail).rstrip()
+    if not tail.endswith(TRAILING_BOUNDARY) or (rest and not rest.endswith(TRAILING_BOUNDARY)):
+        raise SeedError(f"{name}: {tail!r} is not whole sentences at the end of its line")
+    return rest
+
+
 def drop_furniture(lines: list[str], rules: dict, name: str) -> list[str]:
     """The lines without furniture and blank lines; fails on a rule that matched nothing."""
     exact, prefixes = rules.get("lines", set()), rules.get("prefixes", ())
+    trailing = rules.get("trailing", ())
     used, kept = set(), []
     for line in lines:
         text = line.strip()
         rule = text if text in exact else next((p for p in prefixes if text.startswith(p)), None)
         if rule is not None:
             used.add(rule)
-        elif text:
+            continue
+        tail = next((t for t in trailing if text.endswith(t)), None)
+        if tail is not None:
+            used.add(tail)
+            line = text = cut_trailing(text, tail, name)
+        if text:
             kept.append(line)
-    missing = (set(exact) | set(prefixes)) - used
+    missing = (set(exact) | set(prefixes) | set(trailing)) - used
     if missing:
         raise SeedError(f"{name}: furniture rules matched no line: {sorted(missing)}")
     return kept
@@ -362,7 +432,7 @@ def build_a2550(seeds: Path) -> list[dict]:
     if ZH_SEED["end"] not in lines:
         raise SeedError(f"{name}: closing line {ZH_SEED['end']!r} not found")
     lines = drop_furniture(lines[: lines.index(ZH_SEED["end"])], ZH_SEED, name)
-    intro, found = split_criteria(lines, list(A2550_QUESTIONS), name, ZH_UNNUMBERED)
+    intro, found = split_criteria(lines, A2550_ANSWERED, name, ZH_UNNUMBERED)
     code = A2550_UNIT["code"]
     return [
         {"model": "units.unit", "fields": A2550_UNIT},
