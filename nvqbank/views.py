@@ -6,7 +6,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from units.access import wants_json
+from units.access import CriterionNotOpen, wants_json
 
 CSRF_MESSAGE = gettext_lazy(
     "Your sign-in has changed or expired. Sign in again: your text is kept in this browser."
@@ -61,6 +61,9 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    if isinstance(exception, CriterionNotOpen):
+        # Autosave shows this message, so a candidate whose unit closed knows why.
+        return _error_page(request, 404, "404.html", "not_open", str(exception))
     return _error_page(request, 404, "404.html", "not_found", _("There is nothing here."))
 
 

@@ -80,9 +80,26 @@ def test_an_admin_sees_a_draft_as_a_candidate_would_with_what_stops_publishing(
 def test_saving_into_a_draft_unit_is_refused_and_stores_nothing(client, people, draft):
     client.force_login(people["alice"])
     url = reverse("units:save", kwargs={"unit": draft.slug, "code": "1.1"})
-    data = {"text": "typed", "base_version": 0, "owner": page_owner(client)}
-    assert client.post(url, data, **JSON).status_code == 404
+    data = {"text": "typed", "version": 0, "owner": page_owner(client)}
+    response = client.post(url, data, **JSON)
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_open"
+    assert "kept in this browser" in response.json()["message"]
     assert not Answer.objects.exists()
+
+
+def test_a_candidate_unenrolled_while_writing_is_told_and_loses_nothing_saved(client, people):
+    unit = make_unit("W1", criteria=1)
+    criterion = unit.criteria.get()
+    client.force_login(people["alice"])
+    url = reverse("units:save", kwargs={"unit": unit.slug, "code": "1.1"})
+    saved = client.post(url, {"text": "first", "version": 0, "owner": page_owner(client)}, **JSON)
+    assert saved.status_code == 200
+    Enrolment.objects.filter(candidate=people["alice"], unit=unit).delete()
+    data = {"text": "second", "version": saved.json()["version"], "owner": page_owner(client)}
+    response = client.post(url, data, **JSON)
+    assert response.json()["error"] == "not_open"
+    assert Answer.objects.get(learning_outcome=criterion).text == "first"
 
 
 def test_publishing_checks_the_unit_is_complete(client, staff_admin, draft):

@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -90,14 +90,27 @@ def get_unit(user, slug: str) -> Unit:
     return get_object_or_404(Unit.objects.visible_to(user), slug=slug)
 
 
+class CriterionNotOpen(Http404):
+    """A criterion that does not exist, or is not open to this person: a draft
+    unit, or one they are not enrolled on (perhaps no longer, while they were
+    writing). The same words for both, so nobody learns which units exist."""
+
+
 def get_criterion(user, unit_slug: str, code: str) -> LearningOutcome:
-    return get_object_or_404(
-        LearningOutcome.objects.select_related("unit").filter(
-            unit__in=Unit.objects.visible_to(user)
-        ),
-        unit__slug=unit_slug,
-        code=code,
+    criterion = (
+        LearningOutcome.objects.select_related("unit")
+        .filter(unit__in=Unit.objects.visible_to(user), unit__slug=unit_slug, code=code)
+        .first()
     )
+    if criterion is None:
+        raise CriterionNotOpen(
+            _(
+                "This criterion is not open to you: its unit may have been withdrawn, or you "
+                "are not enrolled on it. Anything you were writing is kept in this browser; "
+                "ask your centre."
+            )
+        )
+    return criterion
 
 
 def get_own_answer_or_none(user, criterion: LearningOutcome) -> Answer | None:
