@@ -220,3 +220,12 @@ def test_unit_pages_take_the_same_queries_with_enrolment(
         assert client.get("/").status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("units:unit", kwargs={"unit": "f3"})).status_code == 200
+
+
+def test_an_empty_home_page_says_what_to_do_for_each_person(client, people, staff_admin):
+    assert "No units have been published yet." in client.get("/").content.decode()
+    client.force_login(people["alice"])
+    assert "You are not enrolled on any unit yet." in client.get("/").content.decode()
+    client.force_login(staff_admin)
+    page = client.get("/").content.decode()
+    assert reverse("admin:units_unit_changelist") in page and "Import units" in page

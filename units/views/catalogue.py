@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from ..access import get_criterion, get_unit, is_assessor, is_candidate
+from ..access import get_criterion, get_unit, is_assessor, is_candidate, manages_content
 from ..languages import pick_language
 from ..models import Answer, ModelAnswer, Reading, Unit
 from ..progress import attach_progress
@@ -19,7 +19,12 @@ def home(request):
     show_progress = is_candidate(request.user)
     if show_progress:
         attach_progress(request.user, units)
-    context = {"units": units, "readings": Reading.objects.all(), "show_progress": show_progress}
+    context = {
+        "units": units,
+        "readings": Reading.objects.all(),
+        "show_progress": show_progress,
+        "manages_content": manages_content(request.user),
+    }
     if is_assessor(request.user):
         context["review_counts"] = Answer.objects.for_reviewer(request.user).status_counts()
     if show_progress:
