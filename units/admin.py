@@ -10,7 +10,7 @@ from post_office.admin import EmailAdmin, LogInline
 from post_office.admin import requeue as post_office_requeue
 from post_office.models import STATUS, Attachment, Email, EmailTemplate, Log
 
-from . import admin_documents, admin_imports
+from . import admin_documents, admin_enrolments, admin_imports
 from .models import (
     Answer,
     Assignment,
@@ -353,7 +353,7 @@ class ProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(admin_enrolments.PersonEnrolmentActions, UserAdmin):
     """People, for the Admin group as well as superusers.
 
     A staff member who is not a superuser can give only what they hold themselves
@@ -451,7 +451,3 @@ class NotificationAdmin(EmailAdmin):
     @admin.display(description=gettext_lazy("last error"))
     def last_error(self, email):
         return email.error or "—"
-
-
-# Registered last: they add admin pages for imports, documents and enrolments.
-from . import admin_enrolments  # noqa: E402, F401

@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from units import notifications, services
-from units.models import Answer, Assignment, LearningOutcome, Profile
+from units import enrolling, notifications, services
+from units.models import Answer, Assignment, LearningOutcome, Profile, Unit
 from units.roles import ADMIN, ASSESSOR, CANDIDATE, ensure_roles
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published in the README, demo only
@@ -70,6 +70,10 @@ class Command(BaseCommand):
         users = {person[0]: self._person(*person) for person in PEOPLE}
         for candidate, assessor in ASSIGNMENTS:
             Assignment.objects.get_or_create(candidate=users[candidate], assessor=users[assessor])
+        # Every demo candidate on every unit in the bank, as before enrolment existed;
+        # enrol keeps the enrolments already there, so running this again changes nothing.
+        candidates = [users[username] for username, *_names, role in PEOPLE if role == CANDIDATE]
+        enrolling.enrol(candidates, Unit.objects.all(), by=users["admin"])
         # Mina's invented history is nobody's news: it queues no emails (make run's
         # worker would otherwise print them all at start).
         with notifications.muted():
