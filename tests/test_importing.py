@@ -797,3 +797,32 @@ def test_check_fixtures_counts_the_objects_it_checked(db, capsys):
     total = sum(len(json.loads(path.read_text())) for path in FIXTURE_FILES)
     assert capsys.readouterr().out == f"3 fixture files, {total} objects: no problems.\n"
     assert Unit.objects.count() == 0
+
+
+def test_an_empty_list_is_nothing_to_import(db):
+    assert problems_of(("empty.json", b"[]")) == [
+        "empty.json: The file is an empty list: it holds nothing to import."
+    ]
+
+
+def test_import_units_loads_and_logs_nothing_when_the_bank_holds_the_files(bank, capsys):
+    call_command("import_units", "--publish", *map(str, FIXTURE_FILES))
+    assert "Nothing to load: the bank already holds the files as they are." in (
+        capsys.readouterr().out
+    )
+    assert ContentImport.objects.count() == 1  # the bank fixture's own import
+
+
+def test_qualifications_and_reading_units_are_imported_by_unit_code(bank):
+    qualification = {
+        "model": "units.qualification",
+        "fields": {"slug": "cs-nvq", "title": "Customer Service NVQ", "units": [["F3"]]},
+    }
+    readings = json.loads(FIXTURE_FILES[2].read_text())
+    readings[0]["fields"]["units"] = [["F3"]]
+    plan = load(as_file([qualification]), as_file(readings, "readings.json"))
+    [changed] = plan.by_action("changed")
+    assert [(c.field, c.old, c.new) for c in changed.changes] == [("units", "A/601/2550, F3", "F3")]
+    assert list(Qualification.objects.get().units.values_list("code", flat=True)) == ["F3"]
+    slug = readings[0]["fields"]["slug"]
+    assert list(Reading.objects.get(slug=slug).units.values_list("code", flat=True)) == ["F3"]

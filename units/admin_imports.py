@@ -53,13 +53,15 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     files = MultipleFileField(
         label=gettext_lazy("Fixture files"),
-        help_text=gettext_lazy(
-            "One or more JSON fixture files of units, criteria, model answers, introductions "
-            "and readings (UTF-8, at most %(limit)s each)."
-        )
-        % {"limit": filesizeformat(importing.MAX_FILE_BYTES)},
         allow_empty_file=True,  # an empty file is reported by the validator, in its words
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _(
+            "One or more JSON fixture files of units, criteria, model answers, introductions "
+            "and readings (UTF-8, at most %(limit)s each)."
+        ) % {"limit": filesizeformat(importing.MAX_FILE_BYTES)}
 
 
 def _context(model_admin, request, **extra) -> dict:

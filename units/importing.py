@@ -250,6 +250,8 @@ def _parse(name: str, text: str) -> tuple[list | None, list[Problem]]:
                 ),
             )
         ]
+    if not data:
+        return None, [Problem(name, _("The file is an empty list: it holds nothing to import."))]
     return data, []
 
 
@@ -969,19 +971,17 @@ def already_message(content_import: ContentImport) -> str:
 
 
 def units_publish(units: list[Unit]) -> tuple[list[Unit], dict[Unit, list[str]]]:
-    """Publish the drafts among units that are complete; the others with their problems."""
+    """Publish the drafts among units that are complete (Unit.publish); the others
+    stay drafts, returned with what stops them."""
     published, refused = [], {}
-    now = timezone.now()
     for unit in units:
         if unit.is_published:
             continue
-        problems = unit.publication_problems()
+        problems = unit.publish()
         if problems:
             refused[unit] = problems
-            continue
-        unit.published_at = now
-        unit.save(update_fields=["published_at"])
-        published.append(unit)
+        else:
+            published.append(unit)
     return published, refused
 
 

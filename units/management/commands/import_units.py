@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--publish",
             action="store_true",
-            help="Publish the loaded units that are drafts and complete.",
+            help="Then publish every unit in the files that is a draft and complete.",
         )
 
     def handle(self, *args, **options):
@@ -44,6 +44,15 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(_("Dry run: nothing was loaded."))
             return
+        if not plan.by_action("created") and not plan.by_action("changed"):
+            # Nothing to log either: `make run` runs this on every start.
+            self.stdout.write(_("Nothing to load: the bank already holds the files as they are."))
+        else:
+            self._load(plan)
+        if options["publish"]:
+            self._publish(plan)
+
+    def _load(self, plan):
         with transaction.atomic():
             staged = ContentImport.objects.stage(
                 None, ContentImport.Kind.CONTENT, plan.files, origin=ORIGIN
@@ -52,8 +61,6 @@ class Command(BaseCommand):
                 content_import=staged, fingerprint=plan.fingerprint()
             )
         self.stdout.write(_("Loaded, and recorded in the import log."))
-        if options["publish"]:
-            self._publish(plan)
 
     def _publish(self, plan):
         codes = [item.key[0] for item in plan.items if item.label == "units.unit"]
