@@ -826,3 +826,45 @@ def test_qualifications_and_reading_units_are_imported_by_unit_code(bank):
     assert list(Qualification.objects.get().units.values_list("code", flat=True)) == ["F3"]
     slug = readings[0]["fields"]["slug"]
     assert list(Reading.objects.get(slug=slug).units.values_list("code", flat=True)) == ["F3"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time")
+@pytest.mark.django_db(transaction=True)
+def test_two_confirms_at_the_same_moment_load_once():
+    import threading
+
+    plan = importing.validate_files([as_file([UNIT, criterion(), answer()])])
+    staged = ContentImport.objects.stage(None, "content", plan.files)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def confirm():
+        try:
+            barrier.wait()
+            importing.content_import_apply(content_import=ContentImport.objects.get(pk=staged.pk))
+            results.append("loaded")
+        except importing.ImportRefused as refused:
+            results.append(str(refused))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["This import was already loaded; it is not loaded again.", "loaded"]
+    assert (LearningOutcome.objects.count(), ModelAnswer.objects.count()) == (1, 1)
+
+
+def test_the_log_lists_enrolment_imports_too(ada_client, ada):
+    ContentImport.objects.create(
+        kind="enrolments",
+        state="applied",
+        created_by=ada,
+        files=[{"name": "people.csv", "sha256": "0" * 64, "size": 10, "text": "x"}],
+        summary={"units.enrolment": {"created": 3, "unchanged": 1}},
+    )
+    log = ada_client.get(reverse("admin:units_contentimport_changelist")).content.decode()
+    assert "people.csv" in log
+    assert "enrolments: 3 created, 0 changed, 1 unchanged" in log

@@ -29,6 +29,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.db.models import Q
@@ -986,13 +987,21 @@ def units_publish(units: list[Unit]) -> tuple[list[Unit], dict[Unit, list[str]]]
 
 
 def model_name(label: str) -> str:
-    spec = SPECS.get(label)
-    return str(spec.model._meta.verbose_name_plural) if spec else label
+    """ "units.unit" as readers name it: "units"."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name_plural)
+    except (LookupError, ValueError):
+        return label
 
 
 def count_sentence(row: dict) -> str:
-    """“units: 1 created, 0 changed, 2 unchanged”."""
-    return _("%(name)s: %(created)s created, %(changed)s changed, %(unchanged)s unchanged") % row
+    """“units: 1 created, 0 changed, 2 unchanged” (a count not given is 0)."""
+    return _("%(name)s: %(created)s created, %(changed)s changed, %(unchanged)s unchanged") % {
+        "created": 0,
+        "changed": 0,
+        "unchanged": 0,
+        **row,
+    }
 
 
 def problems_sentence(problems: int) -> str:
