@@ -868,3 +868,20 @@ def test_the_log_lists_enrolment_imports_too(ada_client, ada):
     log = ada_client.get(reverse("admin:units_contentimport_changelist")).content.decode()
     assert "people.csv" in log
     assert "enrolments: 3 created, 0 changed, 1 unchanged" in log
+
+
+def test_a_field_is_named_as_people_read_it_and_as_the_file_writes_it(db):
+    [problem] = problems_of(as_file([UNIT, criterion(outcome="")]))
+    assert problem == (
+        "new.json: assessment criterion Z9 1.1, field “learning outcome” (outcome): This field "
+        "cannot be blank. Correct it in the file."
+    )
+
+
+def test_an_upload_over_its_total_limit_is_refused_by_its_sizes(ada_client):
+    three_mb = b"[" + b" " * (3 * 1024 * 1024) + b"]"
+    files = [(f"part{n}.json", three_mb) for n in range(1, 8)]
+    page = plain(upload(ada_client, *files).content.decode())
+    assert "part7.json: With this file the upload is more than 20.0 MB in all." in page
+    assert "part6.json: With this file" not in page
+    assert ContentImport.objects.count() == 0

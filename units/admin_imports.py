@@ -87,9 +87,14 @@ def upload(request, model_admin):
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             found, contents = [], []
+            total = 0
             for upload_file in form.cleaned_data["files"]:
-                problem = importing.too_large(upload_file.name, upload_file.size)
-                if problem:  # refused by its size, without reading it
+                total += upload_file.size
+                # Refused by its size (or the upload's), without reading it.
+                problem = importing.too_large(upload_file.name, upload_file.size) or (
+                    importing.too_much(upload_file.name, total)
+                )
+                if problem:
                     found.append(problem)
                 else:
                     contents.append((upload_file.name, upload_file.read()))

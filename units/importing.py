@@ -53,6 +53,7 @@ from .models import (
 from .text import word_diff
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # all the files of one upload together
 
 
 class ImportRefused(DomainError):
@@ -182,6 +183,20 @@ def too_large(name: str, size: int) -> Problem | None:
     )
 
 
+def too_much(name: str, total: int) -> Problem | None:
+    """A file that takes an upload over its limit, known from the sizes alone."""
+    if total <= MAX_UPLOAD_BYTES:
+        return None
+    return Problem(
+        name,
+        _(
+            "With this file the upload is more than %(limit)s in all. Upload it, and the "
+            "files after it, in another go."
+        )
+        % {"limit": filesizeformat(MAX_UPLOAD_BYTES)},
+    )
+
+
 def decode(name: str, data: bytes) -> tuple[str | None, Problem | None]:
     """The file's text, or the problem that stops it being read as UTF-8."""
     problem = too_large(name, len(data))
@@ -299,10 +314,6 @@ class Change:
     new: str
     diff: Any = None  # a units.text.WordDiff for text
 
-    @property
-    def is_text(self) -> bool:
-        return self.diff is not None
-
 
 @dataclass
 class Plan:
@@ -395,13 +406,27 @@ def _read_items(name: str, data: list, problems: list[Problem]) -> list[Item]:
     return items
 
 
+def field_label(model, field_name: str) -> str:
+    """A field by its human name, and by the name a file uses when that differs:
+    “slug”, “Ofqual reference” (ofqual_ref)."""
+    label = str(model._meta.get_field(field_name).verbose_name)
+    if label == field_name.replace("_", " "):
+        # Translators: a field of a unit, criterion … in a file, e.g. field “slug”.
+        return _("field “%(label)s”") % {"label": label}
+    # Translators: a field by its name in the app and in the file, e.g. field “credit” (credits).
+    return _("field “%(label)s” (%(name)s)") % {"label": label, "name": field_name}
+
+
 def _field_problem(item: Item, field_name: str, message: str) -> Problem:
-    model_field = item.spec.model._meta.get_field(field_name)
     # Translators: e.g. "unit F3, field “slug”: This field cannot be blank. Correct it in the file."
     return Problem(
         item.file,
-        _("%(object)s, field “%(field)s”: %(message)s Correct it in the file.")
-        % {"object": item.name, "field": model_field.verbose_name, "message": message},
+        _("%(object)s, %(field)s: %(message)s Correct it in the file.")
+        % {
+            "object": item.name,
+            "field": field_label(item.spec.model, field_name),
+            "message": message,
+        },
     )
 
 
