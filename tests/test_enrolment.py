@@ -6,6 +6,8 @@ Ada runs the centre's admin (staff, Admin group, not a superuser); Root is a
 superuser; Mina and Jelena are candidates; Carol is an assessor; Gone is a
 candidate whose account is deactivated."""
 
+import hashlib
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -160,8 +162,10 @@ def test_a_good_csv_is_planned_with_what_exists(cast, bank):
         # Where the decimal mark is a comma, Excel separates with semicolons.
         "username;unit\nmina;F1\njelena;F2\n".encode(),
         b"username,qualification,unit\nmina,,F1\njelena,,F2\n",
+        # Quoted values; blank columns after the last one, as Excel may leave them.
+        b'"username","unit",,\n"mina","F1",,\njelena,F2\n',
     ],
-    ids=["bom-crlf-blank-rows", "semicolons", "three-columns"],
+    ids=["bom-crlf-blank-rows", "semicolons", "three-columns", "quotes-blank-columns"],
 )
 def test_csvs_as_spreadsheets_write_them_are_read(cast, bank, data):
     plan = enrolling.read_csv("people.csv", data)
@@ -221,6 +225,14 @@ BAD_INPUTS = {
         "people.csv, row 4 repeats row 2 (“mina, F1”). Remove one of them.",
     ),
     "extra-values": (b"username,unit\nmina,F1,F2\n", "people.csv, row 2 has more values"),
+    "value-under-a-blank-header": (
+        b"username,unit,\nmina,F1,F2\n",
+        "people.csv, row 2 has more values than the 2 columns named in row 1.",
+    ),
+    "unreadable": (
+        b'username,unit\nmina,"' + b"x" * 200_000 + b"\n",
+        "people.csv, row 2 cannot be read as CSV (field larger than field limit",
+    ),
     "no-unit": (
         b"username,unit\nmina,\n",
         "people.csv, row 2 names no unit or qualification for “mina”.",
@@ -283,8 +295,11 @@ def test_a_good_csv_is_previewed_then_loaded_once(client, cast, bank, who):
     assert reverse(IMPORT_URL) in changelist and "Upload a CSV" in changelist
     assert client.get(reverse(IMPORT_URL)).status_code == 200
 
-    response = upload(client, b"username,unit\nmina,F1\nmina,F2\njelena,D1\n")
+    data = b"\xef\xbb\xbfusername,unit\r\nmina,F1\r\nmina,F2\r\njelena,D1\r\n"  # Excel's CSV UTF-8
+    response = upload(client, data)
     staged = ContentImport.objects.get()
+    assert staged.files[0]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert staged.files[0]["size"] == len(data)
     assert response.status_code == 302 and response["Location"] == staged.preview_url()
     assert staged.kind == "enrolments" and staged.state == "staged"
     assert staged.file_names == ["people.csv"] and staged.created_by == cast[who]
@@ -472,12 +487,18 @@ def test_unenrolling_from_the_people_list_keeps_answers(client, cast, bank):
     mina = cast["mina"]
     enrolling.enrol([mina, cast["jelena"]], [bank["F1"], bank["F2"]], by=cast["root"])
     answer = Answer.objects.create(candidate=mina, learning_outcome=bank["F1"].criteria.get())
+    # Root is no candidate, but was enrolled (say, before a role change): Ada may not
+    # manage a superuser, so his enrolment stays; Carol's role ended, hers is ended.
+    Enrolment.objects.create(candidate=cast["root"], unit=bank["F1"])
+    Enrolment.objects.create(candidate=cast["carol"], unit=bank["F1"])
+    chosen = [mina, cast["root"], cast["carol"]]
     client.force_login(cast["ada"])
-    page = action(client, "unenrol_people", [mina]).content.decode()
-    assert "1 person will be unenrolled (their answers are kept):" in page
-    done = action(client, "unenrol_people", [mina], confirm="yes", units=[bank["F1"].pk])
-    assert "1 enrolment ended. The candidates' answers are kept." in messages_of(done)
-    assert enrolled() == {("mina", "F2"), ("jelena", "F1"), ("jelena", "F2")}
+    page = action(client, "unenrol_people", chosen).content.decode()
+    assert "2 people will be unenrolled (their answers are kept):" in page
+    assert "Left out, people only a superuser may manage: Root Example (root)." in page
+    done = action(client, "unenrol_people", chosen, confirm="yes", units=[bank["F1"].pk])
+    assert "2 enrolments ended. The candidates' answers are kept." in messages_of(done)
+    assert enrolled() == {("mina", "F2"), ("jelena", "F1"), ("jelena", "F2"), ("root", "F1")}
     assert Answer.objects.filter(pk=answer.pk).exists()
 
 
@@ -624,8 +645,12 @@ def test_the_pages_query_count_is_constant(client, django_assert_max_num_queries
 # --- seed_demo --------------------------------------------------------------------
 
 
-def test_seed_demo_enrols_the_demo_candidates_on_every_unit(content):
+def test_seed_demo_publishes_the_units_and_enrols_the_demo_candidates_on_each(content):
+    Unit.objects.update(published_at=None)  # as loaddata leaves them in `make run`
     call_command("seed_demo", "--force", verbosity=0)
+    assert not Unit.objects.filter(published_at=None).exists()
+    mina = User.objects.get(username="mina")
+    assert set(Unit.objects.visible_to(mina)) == set(Unit.objects.all())
     codes = set(Unit.objects.values_list("code", flat=True))
     expected = {(name, code) for name in ("mina", "jelena", "wei") for code in codes}
     demo = {pair for pair in enrolled() if pair[0] in {"mina", "jelena", "wei"}}

@@ -31,19 +31,14 @@ from .errors import Invalid
 from .models import ContentImport, Enrolment, Qualification, Unit
 
 
-def person_label(person) -> str:
-    name = person.get_full_name()
-    return f"{name} ({person.username})" if name else person.username
-
-
 def names(people) -> str:
-    return ", ".join(person_label(person) for person in people)
+    return ", ".join(enrolling.person_label(person) for person in people)
 
 
 def left_out(reasons) -> list[str]:
     """A sentence for each group of people left out: [(reason, people)]."""
-    # Translators: %(reason)s is e.g. "not candidates (they do not have the Candidate role)".
     return [
+        # Translators: %(reason)s is e.g. "not candidates (they do not have the Candidate role)".
         _("Left out, %(reason)s: %(names)s.") % {"reason": reason, "names": names(people)}
         for reason, people in reasons
     ]
@@ -106,8 +101,8 @@ def _choose_units(modeladmin, request, queryset, *, enrolling_people: bool):
     else:
         # Anyone may be unenrolled, a candidate or not (any more), but only by
         # someone who may manage them.
-        chosen = people.enrollable + people.not_candidates + people.inactive
-        skipped = left_out(people.unmanaged)
+        chosen = people.unenrollable
+        skipped = left_out(people.left_out_of_unenrolling)
     form = UnitChoiceForm(request.POST if "confirm" in request.POST else None)
     select_across = request.POST.get("select_across") == "1"
     if form.is_valid() and chosen:
@@ -132,7 +127,7 @@ def _choose_units(modeladmin, request, queryset, *, enrolling_people: bool):
         "submit_label": submit,
         "opts": modeladmin.model._meta,
         "form": form,
-        "chosen": [person_label(person) for person in chosen],
+        "chosen": [enrolling.person_label(person) for person in chosen],
         "left_out": skipped,
         "enrolling": enrolling_people,
         "action": "enrol_people" if enrolling_people else "unenrol_people",
@@ -213,10 +208,10 @@ class EnrolmentForm(forms.ModelForm):
         candidate = self.cleaned_data["candidate"]
         people = enrolling.with_candidacy(get_user_model().objects.filter(pk=candidate.pk))
         for reason, _people in enrolling.sort_people(people, by=self.by).skipped:
-            # Translators: %(reason)s is e.g. "deactivated accounts".
             raise ValidationError(
+                # Translators: %(reason)s is e.g. "deactivated accounts".
                 _("%(name)s cannot be enrolled: %(reason)s.")
-                % {"name": person_label(candidate), "reason": reason}
+                % {"name": enrolling.person_label(candidate), "reason": reason}
             )
         return candidate
 

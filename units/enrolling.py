@@ -24,7 +24,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from .errors import Invalid
 from .models import ContentImport, Enrolment, Qualification, Unit
@@ -38,12 +38,21 @@ MAX_PROBLEMS = 100
 USERNAME, UNIT, QUALIFICATION = "username", "unit", "qualification"
 COLUMNS = (USERNAME, UNIT, QUALIFICATION)
 
+# Translators: completes "Left out, …: <names>."
+OUT_OF_REACH = gettext_lazy("people only a superuser may manage")
+
 
 def _number(n: int) -> str:
     return number_format(n, force_grouping=True)
 
 
 # --- Who can be enrolled ------------------------------------------------------------
+
+
+def person_label(person) -> str:
+    """A person as lists of who is (not) enrolled name them: "Mina Park (mina)"."""
+    name = person.get_full_name()
+    return f"{name} ({person.username})" if name else person.username
 
 
 def with_candidacy(people):
@@ -88,11 +97,19 @@ class SortedPeople:
     enrollable: list = field(default_factory=list)
     not_candidates: list = field(default_factory=list)
     inactive: list = field(default_factory=list)
-    not_yours: list = field(default_factory=list)
+    not_yours: list = field(default_factory=list)  # candidates only a superuser may manage
+    # Everyone the person sorting may not manage, candidate or not: left out of
+    # unenrolling too.
+    out_of_reach: list = field(default_factory=list)
 
     @property
     def everyone(self) -> list:
         return self.enrollable + self.not_candidates + self.inactive + self.not_yours
+
+    @property
+    def unenrollable(self) -> list:
+        """Whose enrolments may be ended: anyone within reach, a candidate or not (any more)."""
+        return [person for person in self.everyone if person not in self.out_of_reach]
 
     @property
     def skipped(self) -> list[tuple[str, list]]:
@@ -106,10 +123,12 @@ class SortedPeople:
 
     @property
     def unmanaged(self) -> list[tuple[str, list]]:
-        """(reason, people) for those left out of any change by this person."""
-        if not self.not_yours:
-            return []
-        return [(_("people only a superuser may manage"), self.not_yours)]
+        """(reason, people) for candidates left out as out of reach."""
+        return [(OUT_OF_REACH, self.not_yours)] if self.not_yours else []
+
+    @property
+    def left_out_of_unenrolling(self) -> list[tuple[str, list]]:
+        return [(OUT_OF_REACH, self.out_of_reach)] if self.out_of_reach else []
 
 
 def sort_people(people, *, by) -> SortedPeople:
@@ -118,6 +137,8 @@ def sort_people(people, *, by) -> SortedPeople:
     refused = unmanageable(by, people)
     sorted_people = SortedPeople()
     for person in people:
+        if person.pk in refused:
+            sorted_people.out_of_reach.append(person)
         if person.is_superuser or not person.holds_candidate_role:
             sorted_people.not_candidates.append(person)
         elif person.pk in refused:
@@ -186,6 +207,7 @@ def unenrol(candidates, units) -> int:
     """End the candidates' enrolments on the units; return how many ended.
 
     Their answers stay: enrolled again, they find their work as they left it.
+    Whom the caller may unenrol is theirs to check (SortedPeople.unenrollable).
     """
     deleted, _by_model = Enrolment.objects.filter(
         candidate__in=[candidate.pk for candidate in candidates],
@@ -218,7 +240,13 @@ class CsvPlan:
         for key, pairs in (("new", self.create), ("existing", self.existing)):
             for candidate, unit in pairs:
                 row = rows.setdefault(
-                    candidate.pk, {"candidate": candidate, "new": [], "existing": []}
+                    candidate.pk,
+                    {
+                        "candidate": candidate,
+                        "label": person_label(candidate),
+                        "new": [],
+                        "existing": [],
+                    },
                 )
                 row[key].append(unit)
         return sorted(rows.values(), key=lambda row: row["candidate"].username)
@@ -308,9 +336,9 @@ def _read_rows(text: str, problems: _Problems) -> tuple[list[str], list[tuple[in
             if len(records) > MAX_CSV_ROWS + 1:
                 break
     except csv.Error as error:
-        # Translators: %(error)s is the CSV reader's own message, in English.
         problems.row(
             reader.line_num,
+            # Translators: %(error)s is the CSV reader's own message, in English.
             _("%(file)s, row %(row)s cannot be read as CSV (%(error)s). Check its quotes."),
             error=str(error),
         )
@@ -332,7 +360,8 @@ def _check_header(header: list[str], problems: _Problems) -> bool:
             example=example,
         )
         return False
-    unknown = [cell for cell in header if cell not in COLUMNS]
+    # A blank header cell is no column (Excel adds them after the last one).
+    unknown = [cell for cell in header if cell and cell not in COLUMNS]
     if unknown:
         problems.file(
             _(
@@ -344,7 +373,7 @@ def _check_header(header: list[str], problems: _Problems) -> bool:
             example=example,
         )
         return False
-    repeated = sorted({cell for cell in header if header.count(cell) > 1})
+    repeated = sorted({cell for cell in header if cell and header.count(cell) > 1})
     if repeated:
         problems.file(
             _("%(file)s, row 1: the column “%(column)s” appears twice. Keep one of them."),
@@ -374,8 +403,10 @@ class _Row:
 
 def _parse_rows(header, records, problems: _Problems) -> list[_Row]:
     rows, seen = [], {}
+    named = [cell for cell in header if cell]
     for number, cells in records:
-        if len(cells) > len(header) and any(cells[len(header) :]):
+        beyond = [cell for i, cell in enumerate(cells) if i >= len(header) or not header[i]]
+        if any(beyond):
             problems.row(
                 number,
                 ngettext(
@@ -383,9 +414,9 @@ def _parse_rows(header, records, problems: _Problems) -> list[_Row]:
                     "row 1. Remove the extra values, or quote a value that holds a comma.",
                     "%(file)s, row %(row)s has more values than the %(count)s columns named in "
                     "row 1. Remove the extra values, or quote a value that holds a comma.",
-                    len(header),
+                    len(named),
                 ),
-                count=len(header),
+                count=len(named),
             )
             continue
         values = dict(zip(header, cells, strict=False))
@@ -583,7 +614,8 @@ def read_csv(name: str, data: bytes, *, by=None) -> CsvPlan:
     if text is None:
         plan.problems = list(problems)
         return plan
-    plan.text = text
+    # Kept as uploaded, BOM and all, so the import log's hash is the file's own.
+    plan.text = data.decode("utf-8")
     header, records = _read_rows(text, problems)
     if problems or not _check_header(header, problems):
         plan.problems = list(problems)

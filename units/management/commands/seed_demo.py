@@ -70,8 +70,12 @@ class Command(BaseCommand):
         users = {person[0]: self._person(*person) for person in PEOPLE}
         for candidate, assessor in ASSIGNMENTS:
             Assignment.objects.get_or_create(candidate=users[candidate], assessor=users[assessor])
-        # Every demo candidate on every unit in the bank, as before enrolment existed;
-        # enrol keeps the enrolments already there, so running this again changes nothing.
+        # The demo reads as before drafts and enrolment: every complete unit in the
+        # bank published, every demo candidate enrolled on each. Both keep what is
+        # already there, so running this again changes nothing.
+        for unit in Unit.objects.filter(published_at=None):
+            for problem in unit.publish():
+                self.stdout.write(f"{unit.code} stays a draft: {problem}")
         candidates = [users[username] for username, *_names, role in PEOPLE if role == CANDIDATE]
         enrolling.enrol(candidates, Unit.objects.all(), by=users["admin"])
         # Mina's invented history is nobody's news: it queues no emails (make run's
