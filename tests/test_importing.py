@@ -885,3 +885,38 @@ def test_an_upload_over_its_total_limit_is_refused_by_its_sizes(ada_client):
     assert "part7.json: With this file the upload is more than 20.0 MB in all." in page
     assert "part6.json: With this file" not in page
     assert ContentImport.objects.count() == 0
+
+
+def test_the_log_costs_the_same_for_one_import_or_many(
+    ada_client, ada, django_assert_max_num_queries
+):
+    def stage(count):
+        for n in range(count):
+            ContentImport.objects.stage(ada, "content", [(f"z{n}.json", json.dumps([UNIT]))])
+
+    stage(1)
+    log = reverse("admin:units_contentimport_changelist")
+    with django_assert_max_num_queries(10) as one:
+        assert ada_client.get(log).status_code == 200
+    stage(20)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert ada_client.get(log).status_code == 200
+    entry = ContentImport.objects.first()
+    with django_assert_max_num_queries(10):
+        detail = reverse("admin:units_contentimport_change", args=[entry.pk])
+        assert ada_client.get(detail).status_code == 200
+
+
+def test_problems_found_at_confirmation_are_shown_and_nothing_loads(ada_client):
+    upload(ada_client, as_file([UNIT, criterion()]))
+    staged = ContentImport.objects.get()
+    Unit.objects.create(code="Y1", slug="z9", title="Took the address meanwhile")
+    before = snapshot()
+    response = ada_client.post(
+        reverse("admin:units_contentimport_confirm", args=[staged.pk]), follow=True
+    )
+    page = response.content.decode()
+    assert "The files have problems now; nothing was loaded." in page
+    assert "“z9” is already the address of unit Y1" in page
+    assert 'value="Confirm and load"' not in page
+    assert snapshot() == before
