@@ -251,6 +251,9 @@ AUTHENTICATION_BACKENDS = [
     # ModelBackend that loads the person's profile with them (their languages).
     "units.backends.PersonBackend",
 ]
+# Failures and lockouts are rows in the database, which every app server shares (the
+# cache handler would keep them per process without REDIS_URL).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -272,9 +275,26 @@ RATE_LIMITS = {
     "decide": os.environ.get("RATE_LIMIT_DECIDE", "30/m"),
     "preview": os.environ.get("RATE_LIMIT_PREVIEW", "30/m"),
 }
-# The default cache holds the rate counts, in each worker process's memory: with
-# N workers a person may reach N times a rate before every worker refuses.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- Cache and sessions (docs/deployment.md) --------------------------------------
+# REDIS_URL (redis://host:6379/0) puts the default cache in Redis, shared by every
+# worker of every app server: rate counts and sessions then hold across them all.
+# Sessions are "cached_db": read from Redis, written to the database as well, so a
+# Redis restart (or a flush) costs one database read, never a signed-in session.
+# Unset: each worker process's own memory (fine for one process; with N workers a
+# person may reach N times a rate) and sessions in the database, as with SQLite.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "nvqbank"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 LOGGING = {
     "version": 1,

@@ -145,7 +145,8 @@ def submit_in_page(client, criterion, text):
     return client.post(reverse("units:submit", kwargs=kwargs), fields)
 
 
-pytestmark = pytest.mark.django_db
+# shared_state: also run with REDIS_URL set (.ci/run): sessions, the cache, the outbox.
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_state]
 
 
 # --- The request never waits for mail -----------------------------------------------

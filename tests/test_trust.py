@@ -18,7 +18,8 @@ from units.models import Action, Answer, AuditEntry, Comment, ModelAnswer, Profi
 
 from .conftest import JSON, make_unit, page_owner
 
-pytestmark = pytest.mark.django_db
+# shared_state: also run with REDIS_URL set (.ci/run): sessions, the cache, the outbox.
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_state]
 
 
 def url(name, criterion):
