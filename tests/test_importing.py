@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from units import importing
@@ -544,6 +544,12 @@ def test_the_unit_list_has_the_import_buttons(ada_client):
     page = ada_client.get(reverse("admin:units_unit_changelist")).content.decode()
     assert f'href="{IMPORT_URL}"' in page
     assert "Import units" in page
+    try:
+        document_url = reverse("admin:units_unit_import_document")
+    except NoReverseMatch:  # the study-guide importer is not there (yet)
+        return
+    assert f'href="{document_url}"' in page
+    assert "Turn a study guide into a draft" in page
 
 
 def test_an_admin_imports_several_files_in_the_browser(ada_client, ada):
@@ -920,3 +926,11 @@ def test_problems_found_at_confirmation_are_shown_and_nothing_loads(ada_client):
     assert "“z9” is already the address of unit Y1" in page
     assert 'value="Confirm and load"' not in page
     assert snapshot() == before
+
+
+def test_hostile_names_and_values_are_shown_as_text(ada_client):
+    hostile = '<img src=x onerror="alert(1)">'
+    bad = [UNIT, criterion(), answer(language=hostile), {"model": hostile, "fields": {}}]
+    page = upload(ada_client, as_file(bad, f"{hostile}.json")).content.decode()
+    assert hostile not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.json: " in page
