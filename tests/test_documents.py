@@ -546,6 +546,7 @@ def test_a_choice_outside_the_parse_is_refused(client, u1, ada):
     heading = re.findall(r'name="(assign-h\d+)"', response.content.decode())[0]
     response = client.post(reverse(STAGE), {"token": token, heading: "9.9", "keep": ["f999"]})
     assert response.status_code == 400
+    assert "A choice on this page was not one it offers" in response.content.decode()
     assert ContentImport.objects.count() == 0
 
 

@@ -262,10 +262,10 @@ def review(request, model_admin):
     if not isinstance(found, tuple):
         return found
     unit, payload, draft, form = found
-    decisions = form.decisions() if form.is_valid() else None
+    valid = form.is_valid()
     return _review_page(
-        model_admin, request, unit, payload, draft, decisions, request.POST["token"],
-        status=200 if form.is_valid() else 400,
+        model_admin, request, unit, payload, draft, form.decisions() if valid else None,
+        request.POST["token"], status=200 if valid else 400, refused=not valid,
     )  # fmt: skip
 
 
@@ -279,8 +279,9 @@ def stage(request, model_admin):
     unit, payload, draft, form = found
     if not form.is_valid():
         return _review_page(
-            model_admin, request, unit, payload, draft, None, request.POST["token"], status=400
-        )
+            model_admin, request, unit, payload, draft, None, request.POST["token"],
+            status=400, refused=True,
+        )  # fmt: skip
     assembled = documents.assemble(draft, form.decisions())
     if not assembled.answers:
         messages.error(request, _("With these choices no answer is left: nothing was staged."))
@@ -300,7 +301,9 @@ def stage(request, model_admin):
     return redirect(staged.preview_url())
 
 
-def _review_page(model_admin, request, unit, payload, draft, decisions, token, status=200):
+def _review_page(
+    model_admin, request, unit, payload, draft, decisions, token, status=200, refused=False
+):
     chosen = {**draft.default_decisions(), **(decisions or {})}
     assembled = documents.assemble(draft, chosen)
     return TemplateResponse(
@@ -321,6 +324,7 @@ def _review_page(model_admin, request, unit, payload, draft, decisions, token, s
             empty=assembled.empty,
             unanswered=[c for c in draft.facts.criteria if c not in assembled.answers],
             existing=len(draft.facts.questions),
+            refused_choices=refused,
             flagged_count=len(draft.flagged),
             heading_count=len(draft.headings),
         ),

@@ -35,7 +35,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from .text import clean_text
 
@@ -977,20 +977,3 @@ def unit_facts(unit, language: str) -> UnitFacts:
         questions = {code: question for code, question, _ in answers if question.strip()}
     attribution = next((text for _, _, text in answers if text), "")
     return UnitFacts(unit.code, [code for code, _ in criteria], questions, attribution, language)
-
-
-def summary(draft: Draft, assembled: Assembled) -> str:
-    """One sentence: how many answers and flagged lines, for the review page."""
-    answers = len(assembled.answers)
-    flagged = len(draft.flagged)
-    return (
-        ngettext("%(answers)s answer found", "%(answers)s answers found", answers)
-        % {"answers": answers}
-        + "; "
-        + ngettext(
-            "%(flagged)s line or sentence flagged",
-            "%(flagged)s lines or sentences flagged",
-            flagged,
-        )
-        % {"flagged": flagged}
-    )
