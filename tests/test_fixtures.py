@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from units.markdown import render_markdown
 from units.models import LearningOutcome, ModelAnswer, Reading, Unit, UnitIntroduction
 
 from .conftest import FIXTURE_DIR, FIXTURE_FILES
@@ -84,6 +85,10 @@ def test_every_answer_is_under_its_own_criterion_in_its_own_language(content):
     feedback = ModelAnswer.objects.get(learning_outcome__code="6.2", language="zh-Hans")
     assert "收集和评估" in feedback.question
     assert "Our organisation has an" in feedback.body  # the English paragraph stays
+    # … tagged as English, so it is not read as Chinese.
+    assert '<span lang="en">Our organisation has an (______) day every year' in (
+        render_markdown(feedback.body)
+    )
 
 
 def test_each_criterion_has_an_english_question(content):

@@ -49,9 +49,21 @@ def test_raw_html_shows_as_the_text_that_was_typed():
         "".join("  " * depth + "- x\n" for depth in range(1000)),
         "> " * 10_000 + "x",
         "\n".join(">" * depth + " x" for depth in range(1, 3000)),
+        "{" * 50_000,
+        "[a]" * 30_000,
+        "[a]{" * 25_000,
+        '[a]{lang="' * 20_000,
+        "[a]{%" * 20_000,
+        "[" * 50_000 + "]{",
+        "{lang=en}\n" * 20_000,
+        "{%" + "}" * 100_000,
     ],
-    ids=["brackets", "links", "images", "tags", "emphasis", "deep-list", "deep-quote", "quotes"],
-)
+    ids=[
+        "brackets", "links", "images", "tags", "emphasis", "deep-list", "deep-quote", "quotes",
+        "braces", "spans", "span-braces", "span-quotes", "span-comments", "brackets-then-brace",
+        "attribute-lines", "attribute-comment",
+    ],
+)  # fmt: skip
 def test_pathological_markdown_renders_quickly_and_safely(source):
     started = time.perf_counter()
     html = render_markdown(source)
@@ -80,3 +92,60 @@ def test_text_that_looks_like_html_is_escaped_not_dropped():
 def test_cjk_text_round_trips():
     text = "고객 서비스는 중요합니다. 质量标准和时间表。Српски текст."
     assert text in render_markdown(text)
+
+
+def test_a_paragraph_or_a_span_can_say_its_language():
+    assert render_markdown("{lang=en}\nOur organisation") == '<p lang="en">Our organisation</p>\n'
+    html = render_markdown("满意度。[Our organisation has an (______) day]{lang=en}")
+    assert html == '<p>满意度。<span lang="en">Our organisation has an (______) day</span></p>\n'
+    assert '<h2 lang="sr-Latn">' in render_markdown("{lang=sr-Latn}\n## Naslov")
+    assert '<span lang="zh-Hans"><em>中文</em></span>' in render_markdown("[*中文*]{lang=zh-Hans}")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{#top .lead style=color:red lang=en}\npara",
+        "[words]{#top .lead style=color:red title=x}",
+        "[words]{onclick=alert lang=en}",
+        "{onmouseover=alert}\npara",
+        '[words]{href="javascript:alert(1)"}',
+        "[link](https://example.org){onclick=alert .x}",
+        "`code`{onclick=alert}",
+    ],
+)
+def test_the_attribute_syntax_sets_no_attribute_but_lang(source):
+    html = render_markdown(source)
+    assert unsafe_markup(html) == [], html
+    for name in ("id=", "class=", "style=", "onclick=", "onmouseover=", "title="):
+        assert f" {name}" not in html, html
+    assert "javascript" not in html or "href" not in html
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"x onclick=alert(1)"',
+        '"en\\" onclick=\\"alert(1)"',
+        '"en><script>alert(1)</script>"',
+        '"javascript:alert(1)"',
+        "e",
+        "en_GB",
+        "en-",
+        "-en",
+        "en--GB",
+        "toolongtag",
+        "en-" + "abcdefgh-" * 4 + "x",  # 40 characters: longer than a tag needs to be
+        '""',
+    ],
+)
+def test_a_lang_that_is_not_a_language_tag_is_dropped(value):
+    for source in (f"{{lang={value}}}\npara", f"[words]{{lang={value}}}"):
+        html = render_markdown(source)
+        assert "lang=" not in html, html
+        assert unsafe_markup(html) == [], html
+
+
+def test_typed_html_with_lang_stays_text():
+    html = render_markdown('<span lang="en" onclick="alert(1)">x</span>')
+    assert "&lt;span" in html and "<span" not in html

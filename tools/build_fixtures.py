@@ -3,8 +3,9 @@
     python tools/build_fixtures.py [--seeds DIR] [--out DIR] [--check]
 
 The seeds are copied, not edited: every kept line appears in a fixture exactly as
-the seed writes it. Only whitespace and list markup change ("  • x" becomes "- x",
-lines become Markdown paragraphs). What is left out is page furniture, listed in
+the seed writes it. Only whitespace and markup change ("  • x" becomes "- x",
+lines become Markdown paragraphs, a passage in another language becomes
+"[passage]{lang=en}"). What is left out is page furniture, listed in
 the constants below (see shared/seeds/README.md). If a seed no longer matches
 these rules (a criterion or a furniture line is missing), the build stops with
 an error naming the seed file, rather than writing less than before.
@@ -115,6 +116,12 @@ ZH_SEED = {
         "本机的第一部分是不同的部分。请使用下面的链接到达那里。",
     ),
 }
+
+# Passages in another language than the seed's, tagged with their own so they are
+# read, spoken and set in it: {how the passage starts: its BCP 47 tag}. A passage runs
+# to the end of its line and becomes a "[…]{lang=…}" span (units/markdown.py). In
+# 6.2 a bullet goes on in English after its first, Chinese, sentence (seeds README).
+ZH_OTHER_LANGUAGES = {"Our organisation has an": "en"}
 
 # Two criteria in the Chinese seed are not numbered (seeds README).
 ZH_UNNUMBERED = {
@@ -311,6 +318,26 @@ def drop_furniture(lines: list[str], rules: dict, name: str) -> list[str]:
     return kept
 
 
+def tag_languages(lines: list[str], passages: dict[str, str], name: str) -> list[str]:
+    """The lines with each passage wrapped as "[passage]{lang=tag}"; every rule must match."""
+    used, tagged = set(), []
+    for line in lines:
+        for start, language in passages.items():
+            at = line.find(start)
+            if at < 0:
+                continue
+            passage = line[at:].rstrip()
+            if "[" in passage or "]" in passage or start in used:
+                raise SeedError(f"{name}: cannot tag {start!r} as {language} here")
+            line = f"{line[:at]}[{passage}]{{lang={language}}}"
+            used.add(start)
+        tagged.append(line)
+    missing = set(passages) - used
+    if missing:
+        raise SeedError(f"{name}: passages in another language not found: {sorted(missing)}")
+    return tagged
+
+
 def take(lines: list[str], expected: str, name: str) -> list[str]:
     """The lines after the first line, which must be `expected`."""
     if not lines or lines[0].strip() != expected:
@@ -432,6 +459,7 @@ def build_a2550(seeds: Path) -> list[dict]:
     if ZH_SEED["end"] not in lines:
         raise SeedError(f"{name}: closing line {ZH_SEED['end']!r} not found")
     lines = drop_furniture(lines[: lines.index(ZH_SEED["end"])], ZH_SEED, name)
+    lines = tag_languages(lines, ZH_OTHER_LANGUAGES, name)
     intro, found = split_criteria(lines, A2550_ANSWERED, name, ZH_UNNUMBERED)
     code = A2550_UNIT["code"]
     return [

@@ -45,10 +45,10 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.signals import post_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from markdown_it import MarkdownIt
 
 from .access import candidates_of, is_assessor, is_candidate, manages_content
 from .languages import LANGUAGES
+from .markdown import markdown_tokens
 from .models import Answer, LearningOutcome, ModelAnswer, Reading, Revision, SearchEntry, Unit
 from .text import BIDI_CONTROLS
 
@@ -301,13 +301,11 @@ def _tsquery_expression(query: Query) -> str:
 
 # --- What is indexed ----------------------------------------------------------
 
-_markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-
 
 def markdown_text(source: str) -> str:
     """The words of a Markdown text, without its markup: a line per block."""
     lines = []
-    for token in _markdown.parse(source or ""):
+    for token in markdown_tokens(source):
         if token.type == "inline":
             lines.append(
                 "".join(
