@@ -615,10 +615,10 @@ def _mark_headings(lines: list[Line], facts: UnitFacts, contents: set[str]) -> N
 
 def _next_is_criterion(lines: list[Line], index: int) -> bool:
     """Whether the next line that is neither blank nor furniture is a criterion's heading."""
-    for line in lines[index + 1 :]:
-        if line.kind in (Kind.BLANK, Kind.FURNITURE):
-            continue
-        return line.kind == Kind.CRITERION
+    for following in range(index + 1, len(lines)):  # no slice: a copy per line is quadratic
+        kind = lines[following].kind
+        if kind not in (Kind.BLANK, Kind.FURNITURE):
+            return kind == Kind.CRITERION
     return False
 
 
