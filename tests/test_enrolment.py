@@ -658,3 +658,28 @@ def test_seed_demo_publishes_the_units_and_enrols_the_demo_candidates_on_each(co
     call_command("seed_demo", "--force", verbosity=0)
     assert {pair for pair in enrolled() if pair[0] in {"mina", "jelena", "wei"}} == expected
     assert not Enrolment.objects.filter(candidate__username__in=["admin", "amara", "ben"]).exists()
+
+
+def test_a_hostile_file_name_and_values_are_shown_as_text(client, cast, bank):
+    client.force_login(cast["ada"])
+    data = b"username,unit\n<img src=x onerror=alert(1)>,F1\n"
+    page = upload(client, data, name="<i>people.csv").content.decode()
+    assert "<i>people" not in page and "<img src=x" not in page
+    assert "&lt;i&gt;people.csv, row 2: there is nobody with the username" in page
+
+
+def test_the_enrolment_form_finds_candidates_and_an_enrolment_cannot_be_moved(client, cast, bank):
+    client.force_login(cast["ada"])
+    assert client.get(reverse("admin:units_enrolment_add")).status_code == 200
+    found = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "units", "model_name": "enrolment", "field_name": "candidate", "term": "min"},
+    ).json()
+    assert [result["text"] for result in found["results"]] == ["mina"]
+    enrolling.enrol([cast["mina"]], [bank["F1"]], by=cast["ada"])
+    enrolment = Enrolment.objects.get()
+    url = reverse("admin:units_enrolment_change", args=[enrolment.pk])
+    page = client.get(url).content.decode()
+    assert 'name="candidate"' not in page and 'name="unit"' not in page  # read-only
+    client.post(url, {"candidate": cast["jelena"].pk, "unit": bank["F2"].pk})
+    assert enrolled() == {("mina", "F1")}

@@ -300,7 +300,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
     def import_upload(self, request):
         self._refuse_unless_may_enrol(request)
-        form = CsvUploadForm(request.POST or None, request.FILES or None)
+        posted = request.method == "POST"
+        form = CsvUploadForm(request.POST, request.FILES) if posted else CsvUploadForm()
         problems = []
         if form.is_valid():
             upload = form.cleaned_data["file"]
