@@ -2,13 +2,21 @@
 
     python tools/build_fixtures.py [--seeds DIR] [--out DIR] [--check]
 
+The model answers and introductions are read by units/documents.py, the same
+importer an admin uses in the browser ("Turn a study guide into a draft",
+docs/documents.md): criteria found by number or question text, bodies split at
+headings, the table of contents skipped, page furniture flagged, and the default
+decisions (every flag dropped) applied. What stays here is what a document cannot
+tell: the units and their English questions, outcomes and attributions, and per
+seed the furniture the importer is expected to flag, checked so that a change in
+the seed or in the rules stops the build with an error naming the seed, rather
+than writing less (or more) than before. No keep/drop decision differs from the
+defaults for these seeds. The readings (hr, hu) are built here.
+
 The seeds are copied, not edited: every kept line appears in a fixture exactly as
 the seed writes it. Only whitespace and markup change ("  • x" becomes "- x",
 lines become Markdown paragraphs, a passage in another language becomes
-"[passage]{lang=en}"). What is left out is page furniture, listed in
-the constants below (see shared/seeds/README.md). If a seed no longer matches
-these rules (a criterion or a furniture line is missing), the build stops with
-an error naming the seed file, rather than writing less than before.
+"[passage]{lang=en}").
 
 --check builds in memory and exits 1 if a file in --out differs, so a test can
 prove the committed fixtures are what the seeds give.
@@ -22,15 +30,25 @@ from pathlib import Path
 from textwrap import indent
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-# --- Furniture rules ---------------------------------------------------------------
-# A line is dropped if it equals one of `lines` or starts with one of `prefixes`
-# (prefixes are for long lines). Furniture at the end of a line that is otherwise
-# text (an introduction's last sentence asking for comments, or pointing at a link
-# the page no longer has) is listed in `trailing`: the line loses exactly that
-# text, which must be one or more whole sentences, so the line kept ends where a
-# sentence of the source ends (see TRAILING_BOUNDARY). Every rule must match at
-# least once.
+from django.conf import settings  # noqa: E402
+
+if not settings.configured:
+    # The importer's messages are gettext strings: printed here in English.
+    settings.configure(USE_I18N=False)
+
+from units import documents  # noqa: E402
+from units.documents import Kind, UnitFacts  # noqa: E402
+
+# --- The furniture each seed has ------------------------------------------------------
+# Checks, not rules: units/documents.py flags the furniture. The importer must flag
+# exactly these lines (a line equal to one of `lines` or starting with one of
+# `prefixes`; lines after the sign-off need not be listed), and, at the end of a line
+# that is otherwise text, exactly the whole sentences in `trailing` (an introduction's
+# last sentence asking for comments, or pointing at a link the page no longer has).
+# `toc` must be skipped as the table of contents' label and `intro` taken as the
+# introduction's. Every entry must match.
 
 F3_SEEDS = {
     "sr-Cyrl": {
@@ -94,9 +112,8 @@ F3_SEEDS = {
 
 ZH_SEED = {
     "file": "002_ef8505fd1acefe3b.txt",
-    # The closing "Thank you." Everything from here on (disclaimer, reader
-    # comments, related articles) is not answer text.
-    "end": "谢谢你。",
+    # After the sign-off ("I hope this helped …", then "Thank you."), the disclaimer,
+    # reader comments and related articles are not answer text: flagged as one.
     "lines": {
         # Header labels ("Updated:", "Author:").
         "更新日期:",
@@ -117,13 +134,15 @@ ZH_SEED = {
     ),
 }
 
-# Passages in another language than the seed's, tagged with their own so they are
-# read, spoken and set in it: {how the passage starts: its BCP 47 tag}. A passage runs
-# to the end of its line and becomes a "[…]{lang=…}" span (units/markdown.py). In
-# 6.2 a bullet goes on in English after its first, Chinese, sentence (seeds README).
+# Passages in another language than the seed's, which the importer must tag with
+# their own so they are read, spoken and set in it: {how the passage starts: its BCP 47
+# tag}. A passage runs to the end of its line and becomes a "[…]{lang=…}" span
+# (units/markdown.py). In 6.2 a bullet goes on in English after its first, Chinese,
+# sentence (seeds README).
 ZH_OTHER_LANGUAGES = {"Our organisation has an": "en"}
 
-# Two criteria in the Chinese seed are not numbered (seeds README).
+# Two criteria in the Chinese seed are not numbered (seeds README): given to the
+# importer as the questions in Chinese, as the bank holds them once loaded.
 ZH_UNNUMBERED = {
     "解释如何与内部客户建立和满足质量标准和时间表": "4.3",
     "描述收集和评估客户反馈的技术": "6.2",
@@ -269,11 +288,7 @@ HU_READING = {
     "(in the source: “Kivonat cikk Lance Betancourt”)",
 }
 
-HEADING = re.compile(r"^(\d+\.\d+) ?(\S.*)$")  # "3.1 Question" or "4.1Question"
 NUMBERED = re.compile(r"^\d+\. ")  # a numbered list item
-# Where a sentence ends, in the seeds' scripts: trailing furniture is cut only here.
-TRAILING_BOUNDARY = (".", "!", "?", "。", "！", "？")
-BULLET = "• "
 
 
 class SeedError(Exception):
@@ -283,59 +298,81 @@ class SeedError(Exception):
 # --- Reading the seeds ---------------------------------------------------------------
 
 
-def read_lines(seeds: Path, name: str) -> list[str]:
-    return (seeds / name).read_text(encoding="utf-8").splitlines()
-
-
-def cut_trailing(text: str, tail: str, name: str) -> str:
-    """`text` without `tail`, which must be whole sentences at its end."""
-    rest = text.removesuffix(tail).rstrip()
-    if not tail.endswith(TRAILING_BOUNDARY) or (rest and not rest.endswith(TRAILING_BOUNDARY)):
-        raise SeedError(f"{name}: {tail!r} is not whole sentences at the end of its line")
-    return rest
+def read_text(seeds: Path, name: str) -> str:
+    return (seeds / name).read_text(encoding="utf-8")
 
 
 def drop_furniture(lines: list[str], rules: dict, name: str) -> list[str]:
-    """The lines without furniture and blank lines; fails on a rule that matched nothing."""
-    exact, prefixes = rules.get("lines", set()), rules.get("prefixes", ())
-    trailing = rules.get("trailing", ())
+    """A reading's lines without its furniture and blank lines; fails on a rule that
+    matched nothing."""
+    exact = rules.get("lines", set())
     used, kept = set(), []
     for line in lines:
         text = line.strip()
-        rule = text if text in exact else next((p for p in prefixes if text.startswith(p)), None)
-        if rule is not None:
-            used.add(rule)
-            continue
-        tail = next((t for t in trailing if text.endswith(t)), None)
-        if tail is not None:
-            used.add(tail)
-            line = text = cut_trailing(text, tail, name)
-        if text:
+        if text in exact:
+            used.add(text)
+        elif text:
             kept.append(line)
-    missing = (set(exact) | set(prefixes) | set(trailing)) - used
+    missing = set(exact) - used
     if missing:
         raise SeedError(f"{name}: furniture rules matched no line: {sorted(missing)}")
     return kept
 
 
-def tag_languages(lines: list[str], passages: dict[str, str], name: str) -> list[str]:
-    """The lines with each passage wrapped as "[passage]{lang=tag}"; every rule must match."""
-    used, tagged = set(), []
-    for line in lines:
-        for start, language in passages.items():
-            at = line.find(start)
-            if at < 0:
-                continue
-            passage = line[at:].rstrip()
-            if "[" in passage or "]" in passage or start in used:
-                raise SeedError(f"{name}: cannot tag {start!r} as {language} here")
-            line = f"{line[:at]}[{passage}]{{lang={language}}}"
-            used.add(start)
-        tagged.append(line)
-    missing = set(passages) - used
+def parse_seed(seeds: Path, rules: dict, facts: UnitFacts) -> documents.Draft:
+    """The importer's reading of a seed, checked against what the seed is known to hold."""
+    name = rules["file"]
+    try:
+        draft = documents.parse(read_text(seeds, name), facts)
+    except documents.DocumentError as exc:
+        raise SeedError(f"{name}: {exc}") from None
+    exact, prefixes = rules.get("lines", set()), rules.get("prefixes", ())
+    trailing = rules.get("trailing", ())
+    used = set()
+    for line in draft.lines:
+        if line.kind == Kind.FURNITURE:
+            rule = line.text if line.text in exact else None
+            rule = rule or next((p for p in prefixes if line.text.startswith(p)), None)
+            if rule is None and line.reason != "after-end":
+                raise SeedError(
+                    f"{name}: line {line.number} is flagged ({line.reason}) but not listed "
+                    f"as furniture: {line.text!r}"
+                )
+            used.add(rule)
+        flagged = "".join(piece.text for piece in line.pieces if piece.reason).strip()
+        tail = next((t for t in trailing if line.text.endswith(t)), None)
+        if tail is not None:
+            if flagged != tail:
+                raise SeedError(
+                    f"{name}: {tail!r} is not whole sentences at the end of its line "
+                    f"(the importer flags {flagged!r})"
+                )
+            used.add(tail)
+        elif flagged:
+            raise SeedError(f"{name}: line {line.number} has a flagged sentence: {flagged!r}")
+    for label, kind in (
+        (rules.get("toc"), Kind.CONTENTS),
+        (rules.get("intro"), Kind.INTRODUCTION_LABEL),
+    ):
+        if label and not any(line.text == label and line.kind == kind for line in draft.lines):
+            raise SeedError(f"{name}: expected the line {label!r} to be read as {kind}")
+    missing = (set(exact) | set(prefixes) | set(trailing)) - used
     if missing:
-        raise SeedError(f"{name}: passages in another language not found: {sorted(missing)}")
-    return tagged
+        raise SeedError(f"{name}: furniture not flagged: {sorted(missing)}")
+    return draft
+
+
+def seed_objects(draft, rules, unit, language, codes, attribution) -> list[dict]:
+    """The model answers and introduction the seed gives with the default decisions."""
+    name = rules["file"]
+    assembled = documents.assemble(draft)
+    for code in assembled.empty:
+        raise SeedError(f"{name}: criterion {code} has no answer text")
+    if list(assembled.answers) != codes:
+        missing = [code for code in codes if code not in assembled.answers]
+        extra = [code for code in assembled.answers if code not in codes]
+        raise SeedError(f"{name}: criteria not found {missing}, not expected {extra}")
+    return documents.fixture_objects(unit, language, assembled, attribution)
 
 
 def take(lines: list[str], expected: str, name: str) -> list[str]:
@@ -343,48 +380,6 @@ def take(lines: list[str], expected: str, name: str) -> list[str]:
     if not lines or lines[0].strip() != expected:
         raise SeedError(f"{name}: expected the line {expected!r} here")
     return lines[1:]
-
-
-def split_criteria(lines, codes, name, unnumbered=None):
-    """(lines before the first criterion, {code: (question, lines)}), for exactly `codes`."""
-    unnumbered = unnumbered or {}
-    preamble, answers, current = [], {}, None
-    for line in lines:
-        text = line.strip()
-        match = HEADING.match(text)
-        if match and match.group(1) in codes:
-            code, question = match.groups()
-        elif text in unnumbered:
-            code, question = unnumbered[text], text
-        else:
-            (answers[current][1] if current else preamble).append(line)
-            continue
-        if code in answers:
-            raise SeedError(f"{name}: criterion {code} appears twice")
-        answers[code], current = (question, []), code
-    for code in codes:
-        if code not in answers:
-            raise SeedError(f"{name}: criterion {code} not found")
-        if not answers[code][1]:
-            raise SeedError(f"{name}: criterion {code} has no answer text")
-    return preamble, answers
-
-
-def markdown(lines: list[str]) -> str:
-    """Each line a paragraph; runs of "  • " lines a "- " list."""
-    blocks: list[str] = []
-    previous_bullet = False
-    for line in lines:
-        text = line.strip()
-        bullet = text.startswith(BULLET)
-        if bullet:
-            text = "- " + text.removeprefix(BULLET).strip()
-        if bullet and previous_bullet:
-            blocks[-1] += "\n" + text
-        else:
-            blocks.append(text)
-        previous_bullet = bullet
-    return "\n\n".join(blocks)
 
 
 # --- Building the fixtures -----------------------------------------------------------
@@ -410,63 +405,32 @@ def criteria_objects(unit: str, questions: dict, outcome) -> list[dict]:
     ]
 
 
-def answer_objects(unit, language, answers, attribution) -> list[dict]:
-    return [
-        {
-            "model": "units.modelanswer",
-            "fields": {
-                "learning_outcome": [unit, code],
-                "language": language,
-                "question": answers[code][0],
-                "body": markdown(answers[code][1]),
-                "attribution": attribution,
-            },
-        }
-        for code in sorted(answers, key=sort_key)
-    ]
-
-
-def introduction_object(unit, language, lines, attribution) -> dict:
-    return {
-        "model": "units.unitintroduction",
-        "fields": {
-            "unit": [unit],
-            "language": language,
-            "body": markdown(lines),
-            "attribution": attribution,
-        },
-    }
-
-
 def build_f3(seeds: Path) -> list[dict]:
     answers, intros = [], []
     for language, rules in F3_SEEDS.items():
-        name = rules["file"]
-        lines = take(read_lines(seeds, name), rules["toc"], name)
-        while lines and lines[0].startswith("- "):  # the table of contents' entries
-            lines = lines[1:]
-        lines = take(drop_furniture(lines, rules, name), rules["intro"], name)
-        intro, found = split_criteria(lines, list(F3_QUESTIONS), name)
-        answers += answer_objects("F3", language, found, F3_ATTRIBUTION)
-        intros.append(introduction_object("F3", language, intro, F3_ATTRIBUTION))
+        draft = parse_seed(seeds, rules, UnitFacts("F3", list(F3_QUESTIONS), language=language))
+        objects = seed_objects(draft, rules, "F3", language, list(F3_QUESTIONS), F3_ATTRIBUTION)
+        answers += [obj for obj in objects if obj["model"] == "units.modelanswer"]
+        intros += [obj for obj in objects if obj["model"] == "units.unitintroduction"]
     criteria = criteria_objects("F3", F3_QUESTIONS, lambda code: F3_OUTCOME)
     return [{"model": "units.unit", "fields": F3_UNIT}, *criteria, *answers, *intros]
 
 
 def build_a2550(seeds: Path) -> list[dict]:
-    name = ZH_SEED["file"]
-    lines = read_lines(seeds, name)
-    if ZH_SEED["end"] not in lines:
-        raise SeedError(f"{name}: closing line {ZH_SEED['end']!r} not found")
-    lines = drop_furniture(lines[: lines.index(ZH_SEED["end"])], ZH_SEED, name)
-    lines = tag_languages(lines, ZH_OTHER_LANGUAGES, name)
-    intro, found = split_criteria(lines, A2550_ANSWERED, name, ZH_UNNUMBERED)
-    code = A2550_UNIT["code"]
+    code, name = A2550_UNIT["code"], ZH_SEED["file"]
+    questions = {number: text for text, number in ZH_UNNUMBERED.items()}
+    facts = UnitFacts(code, sorted(A2550_QUESTIONS, key=sort_key), questions, language="zh-Hans")
+    draft = parse_seed(seeds, ZH_SEED, facts)
+    objects = seed_objects(draft, ZH_SEED, code, "zh-Hans", A2550_ANSWERED, ZH_ATTRIBUTION)
+    bodies = [obj["fields"]["body"] for obj in objects]
+    for start, language in ZH_OTHER_LANGUAGES.items():
+        tagged = re.compile(rf"\[{re.escape(start)}[^\[\]]*\]\{{lang={re.escape(language)}\}}")
+        if not any(tagged.search(body) for body in bodies):
+            raise SeedError(f"{name}: the passage {start!r} is not tagged as {language}")
     return [
         {"model": "units.unit", "fields": A2550_UNIT},
         *criteria_objects(code, A2550_QUESTIONS, lambda c: A2550_OUTCOMES[c.split(".")[0]]),
-        *answer_objects(code, "zh-Hans", found, ZH_ATTRIBUTION),
-        introduction_object(code, "zh-Hans", intro, ZH_ATTRIBUTION),
+        *objects,
     ]
 
 
@@ -487,7 +451,9 @@ def reading_object(language: str, title: str, body: str, meta: dict) -> dict:
 
 def build_hr(seeds: Path) -> dict:
     name = HR_SEED["file"]
-    lines = take(drop_furniture(read_lines(seeds, name), HR_SEED, name), HR_SEED["title"], name)
+    lines = take(
+        drop_furniture(read_text(seeds, name).splitlines(), HR_SEED, name), HR_SEED["title"], name
+    )
     lines = take(lines, HR_SEED["author"], name)
     texts = [line.strip() for line in lines]
     for heading in HR_SEED["headings"]:  # section headings, kept as Markdown headings
@@ -502,7 +468,7 @@ def build_hu(seeds: Path) -> dict:
     two principles (the sub-bullets and the "Először is / Másodszor / Harmadszor"
     paragraphs of principle 4) is indented under the one before, so the list goes on."""
     name = HU_SEED["file"]
-    lines = drop_furniture(read_lines(seeds, name), HU_SEED, name)
+    lines = drop_furniture(read_text(seeds, name).splitlines(), HU_SEED, name)
     title = lines[0].strip()
     lines = take(take(lines[1:], title, name), HU_SEED["credit"], name)  # title repeated
     intro: list[str] = []
@@ -517,10 +483,11 @@ def build_hu(seeds: Path) -> dict:
             intro.append(line)
     if len(principles) != HU_SEED["principles"]:
         raise SeedError(f"{name}: expected {HU_SEED['principles']} principles")
-    blocks = [markdown(intro)]
+    blocks = [documents.markdown(intro)]
     for number, (text, rest) in enumerate(principles, start=1):
         blocks.append(
-            f"{number}. {text}" + ("\n\n" + indent(markdown(rest), "    ") if rest else "")
+            f"{number}. {text}"
+            + ("\n\n" + indent(documents.markdown(rest), "    ") if rest else "")
         )
     return reading_object("hu", title, "\n\n".join(blocks), HU_READING)
 
