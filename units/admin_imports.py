@@ -86,19 +86,7 @@ def upload(request, model_admin):
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
-            found, contents = [], []
-            total = 0
-            for upload_file in form.cleaned_data["files"]:
-                total += upload_file.size
-                # Refused by its size (or the upload's), without reading it.
-                problem = importing.too_large(upload_file.name, upload_file.size) or (
-                    importing.too_much(upload_file.name, total)
-                )
-                if problem:
-                    found.append(problem)
-                else:
-                    contents.append((upload_file.name, upload_file.read()))
-            plan = importing.validate_files(contents, found)
+            plan = importing.validate_files(*_read_uploads(form.cleaned_data["files"]))
             if plan.ok:
                 staged = ContentImport.objects.stage(
                     request.user, ContentImport.Kind.CONTENT, plan.files
@@ -117,9 +105,25 @@ def upload(request, model_admin):
             form=form,
             problems=problems,
             problem_count=len(problems),
-            limit=importing.MAX_FILE_BYTES,
         ),
     )
+
+
+def _read_uploads(files) -> tuple[list[tuple[str, bytes]], list[importing.Problem]]:
+    """The uploaded files' bytes; a file over the limit (or taking the upload over its
+    limit) is refused by its size, without reading it."""
+    contents, problems = [], []
+    total = 0
+    for upload_file in files:
+        total += upload_file.size
+        problem = importing.too_large(upload_file.name, upload_file.size) or (
+            importing.too_much(upload_file.name, total)
+        )
+        if problem:
+            problems.append(problem)
+        else:
+            contents.append((upload_file.name, upload_file.read()))
+    return contents, problems
 
 
 def unit_urls(model_admin) -> list:
