@@ -4,6 +4,7 @@ nothing staged, and the admin pages review, stage and preview."""
 
 import io
 import json
+import random
 import re
 import time
 import zipfile
@@ -718,3 +719,12 @@ def test_review_and_stage_queries_do_not_grow_with_the_document(
         assert client.post(reverse(REVIEW), {"token": token}).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.post(reverse(STAGE), {"token": token}).status_code == 302
+
+
+def test_the_longest_text_fits_in_the_review_form(settings):
+    # The review page posts the text back in its token: even random Han characters,
+    # which compress worst, stay within what Django accepts in one form.
+    rng = random.Random(14)  # noqa: S311 (test data, not a secret)
+    text = "".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(documents.MAX_TEXT_CHARS))
+    token = signing.dumps({"text": text}, salt=TOKEN_SALT, compress=True)
+    assert len(token) < settings.DATA_UPLOAD_MAX_MEMORY_SIZE * 0.6

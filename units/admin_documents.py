@@ -62,13 +62,7 @@ def _require(request) -> None:
 
 
 class DocumentForm(forms.Form):
-    document = forms.FileField(
-        label=gettext_lazy("Study guide"),
-        help_text=gettext_lazy(
-            "A Word document (.docx) or a plain text file (UTF-8), at most %(limit)s."
-        )
-        % {"limit": filesizeformat(documents.MAX_UPLOAD_BYTES)},
-    )
+    document = forms.FileField(label=gettext_lazy("Study guide"))
     unit = forms.ModelChoiceField(
         label=gettext_lazy("Unit"),
         queryset=Unit.objects.order_by("code"),
@@ -101,6 +95,14 @@ class DocumentForm(forms.Form):
         ),
     )
     field_order = ["document", "unit", "language", "attribution"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Formatted here, in the reader's language (a lazy string formatted at import
+        # time would be fixed in the language the server started in).
+        self.fields["document"].help_text = _(
+            "A Word document (.docx) or a plain text file (UTF-8), at most %(limit)s."
+        ) % {"limit": filesizeformat(documents.MAX_UPLOAD_BYTES)}
 
 
 class DecisionsForm(forms.Form):
