@@ -66,6 +66,12 @@ ADMIN_SAMPLE = [
     "admin:units_securityevent_changelist",
     "admin:auth_user_changelist",
     "admin:units_unit_changelist",
+    "admin:units_unit_import",
+    "admin:units_unit_import_document",
+    "admin:units_contentimport_changelist",
+    "admin:units_enrolment_changelist",
+    "admin:units_enrolment_import",
+    "admin:units_qualification_changelist",
 ]
 ADMIN_EXPECTED = [302, 302, 302, 302, 302, 200]
 
