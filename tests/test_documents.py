@@ -728,3 +728,16 @@ def test_the_longest_text_fits_in_the_review_form(settings):
     text = "".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(documents.MAX_TEXT_CHARS))
     token = signing.dumps({"text": text}, salt=TOKEN_SALT, compress=True)
     assert len(token) < settings.DATA_UPLOAD_MAX_MEMORY_SIZE * 0.6
+
+
+def test_a_hostile_file_name_is_shown_as_text(client, u1, ada):
+    client.force_login(ada)
+    name = "<img src=x onerror=alert(1)>\u202etxt.exe.txt"
+    data = {"document": SimpleUploadedFile(name, GUIDE.encode()), "unit": u1.pk, "language": "en"}
+    response = client.post(reverse(UPLOAD), data)
+    page = response.content.decode()
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;txt.exe.txt" in page
+    assert "\u202e" not in page
+    client.post(reverse(STAGE), {"token": token_of(response)})
+    staged = ContentImport.objects.get()
+    assert staged.file_names == ["<img src=x onerror=alert(1)>txt.exe.txt → U1 [en].json"]

@@ -41,6 +41,7 @@ from . import documents
 from .documents import AS_TEXT, DROP, KEEP, LEAVE_OUT, DocumentError, Kind
 from .languages import describe_language, language_choices
 from .models import ContentImport, Unit
+from .text import clean_text
 
 PERMISSIONS = ("units.add_contentimport", "units.add_unit", "units.change_unit")
 REVIEW_HOURS = 12
@@ -117,13 +118,17 @@ class DecisionsForm(forms.Form):
         self.fields["keep"].choices = [(item.key, item.key) for item in draft.flagged]
         choices = [(choice, choice) for choice in draft.heading_choices()]
         for line in draft.headings:
-            self.fields[f"assign-{line.key}"] = forms.ChoiceField(choices=choices)
+            # Not posted (a script, an old page): the heading keeps its default.
+            self.fields[f"assign-{line.key}"] = forms.ChoiceField(choices=choices, required=False)
 
     def decisions(self) -> dict[str, str]:
         kept = set(self.cleaned_data["keep"])
         chosen = {item.key: KEEP if item.key in kept else DROP for item in self.draft.flagged}
         chosen.update(
-            {line.key: self.cleaned_data[f"assign-{line.key}"] for line in self.draft.headings}
+            {
+                line.key: self.cleaned_data[f"assign-{line.key}"] or line.default
+                for line in self.draft.headings
+            }
         )
         return chosen
 
@@ -185,7 +190,10 @@ def upload(request, model_admin):
     _require(request)
     if request.method != "POST":
         return _upload_page(model_admin, request, DocumentForm())
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:  # Django reads such a body as empty too
+        length = 0
     if length > documents.MAX_UPLOAD_BYTES + REQUEST_SLACK_BYTES:
         # Refused unread: nothing has touched the body, so nothing is read from it.
         problem = documents.too_large_message(length)
@@ -217,7 +225,7 @@ def _read_upload(request, model_admin, guard):
         "user": request.user.pk,
         "unit": unit.pk,
         "language": language,
-        "name": upload_file.name[:120],
+        "name": clean_text(upload_file.name).strip()[:120],
         "attribution": attribution,
         "text": text,
     }
