@@ -267,6 +267,11 @@ def test_a_foreign_number_can_be_assigned_to_a_criterion(u1):
     ]
 
 
+def test_a_sentence_starting_with_a_number_is_text(u1):
+    assembled = documents.assemble(parsed("1.1 Why?\n7.5 million people were asked.\nSo.\n", u1))
+    assert assembled.answers["1.1"].lines == ["7.5 million people were asked.", "So."]
+
+
 def test_an_unnumbered_heading_matching_a_question_is_that_criterion(u1):
     text = "1.1 Why?\nBecause.\nQuestion 2\nLike so.\n"
     draft = parsed(text, u1)  # English: the criteria's own questions

@@ -507,11 +507,13 @@ def _mark_criteria(lines: list[Line], facts: UnitFacts) -> None:
             code, question = by_question[_normalise(line.text)], line.text
         else:
             continue
-        line.question = question
         if code in known and code not in seen:
-            line.kind, line.code = Kind.CRITERION, code
+            line.kind, line.code, line.question = Kind.CRITERION, code, question
             seen[code] = line
             continue
+        if not heading_like(line.text):
+            continue  # "1.5 million people were asked." is a sentence, not a heading
+        line.question = question
         line.kind, line.key = Kind.HEADING, f"h{line.index}"
         line.default = LEAVE_OUT
         if code in seen:
