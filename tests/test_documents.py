@@ -303,6 +303,12 @@ def test_a_document_without_a_criterion_of_the_unit_is_refused(u1):
         parsed("A guide to something else.\n4.1 Another unit's question\nText.\n", u1)
 
 
+def test_a_unit_without_criteria_is_refused(db):
+    empty = Unit.objects.create(code="E1", slug="e1", title="Empty")
+    with pytest.raises(DocumentError, match="Unit E1 has no criteria yet"):
+        documents.parse("1.1 Why?\nBecause.\n", documents.unit_facts(empty, "en"))
+
+
 def test_the_parse_needs_no_database():
     facts = UnitFacts("X", ["1.1"], {})
     draft = documents.parse("1.1 Q\nA.\n", facts)

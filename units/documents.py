@@ -435,6 +435,14 @@ class Draft:
 
 def parse(text: str, facts: UnitFacts) -> Draft:
     """What each line of the document is; refuses a document with no criterion of the unit."""
+    if not facts.criteria:
+        raise DocumentError(
+            gettext_lazy(
+                "Unit %(unit)s has no criteria yet. Import its criteria first (Import "
+                "units), then turn the guide into its answers."
+            )
+            % {"unit": facts.code}
+        )
     lines = [Line(index, raw.strip()) for index, raw in enumerate(clean_text(text).split("\n"))]
     for line in lines:
         if not line.text:
@@ -449,7 +457,7 @@ def parse(text: str, facts: UnitFacts) -> Draft:
                 "should start with its criterion's number and question on a line of its "
                 "own, such as “%(example)s Question”."
             )
-            % {"unit": facts.code, "example": facts.criteria[0] if facts.criteria else "1.1"}
+            % {"unit": facts.code, "example": facts.criteria[0]}
         )
     _mark_end(lines, found[-1].index)
     _mark_furniture(lines)
