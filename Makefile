@@ -8,7 +8,7 @@ FIXTURES := fixtures/unit-f3.json fixtures/unit-a-601-2550.json fixtures/reading
 # `make run PORT=8001` serves on another port.
 PORT ?= 8000
 
-.PHONY: install run test screenshots bench lint format migrations-check check-fixtures messages clean
+.PHONY: install run test screenshots bench bench-cluster lint format migrations-check check-fixtures messages clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,14 @@ screenshots: install
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk)
 	$(BIN)/python -m benchmark.run $(BENCH_ARGS)
+
+# Two app servers behind nginx on loopback, sharing PostgreSQL and Redis: a session
+# through both, and throughput for one and two (docs/deployment.md). BENCH_ARGS as
+# "--duration 10" or "--scale 1"; BENCH_REDIS names the Redis database (emptied).
+bench-cluster: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk)
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq --no-install-recommends nginx)
+	$(BIN)/python -m benchmark.cluster $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
