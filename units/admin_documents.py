@@ -344,7 +344,15 @@ def _review_page(
 
 def review_rows(draft, assembled, chosen) -> list[dict]:
     """One row per non-blank line: the source on the left, what it becomes on the right."""
-    choices = [(code, _("Criterion %(code)s") % {"code": code}) for code in draft.facts.criteria]
+    english = draft.facts.english.get
+    choices = [
+        # Translators: a choice of criterion: its code and its question in English.
+        (
+            code,
+            _("Criterion %(code)s: %(question)s") % {"code": code, "question": english(code, "")},
+        )
+        for code in draft.facts.criteria
+    ]
     choices += [(AS_TEXT, _("Not a criterion: text of the answer above")),
                 (LEAVE_OUT, _("Leave it out, with the text under it"))]  # fmt: skip
     rows = []

@@ -400,6 +400,7 @@ class UnitFacts:
     questions: dict[str, str] = field(default_factory=dict)  # code → question in the language
     attribution: str = ""  # of the unit's model answers in the language, if any
     language: str = ""  # the document's; "" when not known (no passages are tagged)
+    english: dict[str, str] = field(default_factory=dict)  # code → the criterion's question
 
 
 @dataclass
@@ -986,4 +987,5 @@ def unit_facts(unit, language: str) -> UnitFacts:
     else:
         questions = {code: question for code, question, _ in answers if question.strip()}
     attribution = next((text for _, _, text in answers if text), "")
-    return UnitFacts(unit.code, [code for code, _ in criteria], questions, attribution, language)
+    codes = [code for code, _ in criteria]
+    return UnitFacts(unit.code, codes, questions, attribution, language, dict(criteria))
