@@ -15,7 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from ..conftest import FIXTURE_FILES, publish_and_enrol
+from ..conftest import FIXTURE_FILES
 
 # Playwright runs an event loop in the test thread; the ORM calls the tests make
 # beside the browser are synchronous and safe here.
@@ -63,10 +63,10 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def site(live_server, transactional_db):
     """The demo site: real fixtures, demo accounts, served by live_server."""
-    call_command("loaddata", *FIXTURE_FILES, verbosity=0)
+    # As `make run` does: the importer loads the fixtures (indexed for search) and
+    # publishes them; seed_demo enrols the demo candidates on every unit.
+    call_command("import_units", "--publish", *FIXTURE_FILES, verbosity=0)
     call_command("seed_demo", "--force", verbosity=0)
-    publish_and_enrol()
-    call_command("rebuild_search_index", verbosity=0)  # loaddata saves raw: no signals
     return live_server.url
 
 
