@@ -288,7 +288,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "nvqbank"),
+            "KEY_PREFIX": "nvqbank",
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
