@@ -229,9 +229,9 @@ A2550_UNIT = {
         "problems and complaints procedures, monitoring customer satisfaction and feedback, "
         "continuous improvement, and building positive working relationships. "
         "The model answers here (in Chinese) come from part 2 of a two-part study guide and "
-        "answer criteria 4.1 to 6.3; the other criteria have no model answer yet. Criteria "
-        "from 7.4 on are not listed yet: the copy of the register we could read breaks off "
-        "there."
+        "answer criteria 4.1 to 6.3; the other criteria have no model answer yet. Outcome 7 "
+        "has further criteria from 7.4 on in the regulator's register that are not in the "
+        "bank yet."
     ),
 }
 # The learning outcomes and criteria as the Ofqual register words them (docs/content.md,
