@@ -183,7 +183,7 @@ BAD_INPUTS = {
     "latin-1": (
         LATIN_1,
         "people.csv is not in UTF-8: the byte at position 16 (line 2) is not valid UTF-8. "
-        "It looks like an older encoding such as Windows-1252",
+        "It looks like an older encoding (such as Windows-1252",
     ),
     "utf-16": ("username,unit\nmina,F1\n".encode("utf-16"), "people.csv is in UTF-16"),
     "xlsx": (b"PK\x03\x04\x14\x00\x06\x00", "people.csv is a spreadsheet workbook"),
@@ -326,7 +326,7 @@ def test_a_good_csv_is_previewed_then_loaded_once(client, cast, bank, who):
     assert "This CSV has already been loaded; it was not loaded again." in again.content.decode()
     assert Enrolment.objects.count() == 3
     log = client.get(staged.preview_url()).content.decode()
-    assert "Loaded at" in log and "2 new enrolments." in log
+    assert "Loaded on" in log and "2 new enrolments." in log
     assert "Confirm and enrol" not in log
 
 
@@ -415,11 +415,11 @@ def test_ada_enrols_the_selected_candidates_and_is_told_who_was_left_out(client,
     assert "2 candidates will be enrolled:" in html
     assert "Mina Example (mina)" in html and "Jelena Example (jelena)" in html
     assert (
-        "Left out, not candidates (they do not have the Candidate role): "
+        "Left out, as not candidates (no Candidate role): "
         "Carol Example (carol), Root Example (root)." in html
     )
-    assert "Left out, deactivated accounts: Gone Example (gone)." in html
-    assert "Left out, people only a superuser may manage: Mighty Example (mighty)." in html
+    assert "Left out, as the account is deactivated: Gone Example (gone)." in html
+    assert "Left out, as only a superuser may manage this person: Mighty Example (mighty)." in html
     assert (
         "A/601/2550 Unit A/601/2550" in html and "D1 Unit D1 (draft: seen once published)" in html
     )
@@ -430,7 +430,7 @@ def test_ada_enrols_the_selected_candidates_and_is_told_who_was_left_out(client,
     assert enrolled() == {("mina", "F1"), ("jelena", "F1")}
     said = messages_of(done)
     assert "2 new enrolments." in said
-    assert any("Left out, not candidates" in m and "carol" in m for m in said)
+    assert any("Left out, as not candidates" in m and "carol" in m for m in said)
 
 
 def test_a_superuser_enrols_on_a_qualification_and_units(client, cast, bank):
@@ -495,7 +495,7 @@ def test_unenrolling_from_the_people_list_keeps_answers(client, cast, bank):
     client.force_login(cast["ada"])
     page = action(client, "unenrol_people", chosen).content.decode()
     assert "2 people will be unenrolled (their answers are kept):" in page
-    assert "Left out, people only a superuser may manage: Root Example (root)." in page
+    assert "Left out, as only a superuser may manage this person: Root Example (root)." in page
     done = action(client, "unenrol_people", chosen, confirm="yes", units=[bank["F1"].pk])
     assert "2 enrolments ended. The candidates' answers are kept." in messages_of(done)
     assert enrolled() == {("mina", "F2"), ("jelena", "F1"), ("jelena", "F2"), ("root", "F1")}
@@ -565,7 +565,7 @@ def test_adding_an_enrolment_in_the_admin_checks_the_candidate(client, cast, ban
     url = reverse("admin:units_enrolment_add")
     refused = client.post(url, {"candidate": cast["carol"].pk, "unit": bank["F1"].pk})
     assert refused.status_code == 200
-    assert "Carol Example (carol) cannot be enrolled: not candidates" in refused.content.decode()
+    assert "Carol Example (carol) is not a candidate (no Candidate role), so cannot be enrolled." in refused.content.decode()
     response = client.post(url, {"candidate": cast["mina"].pk, "unit": bank["F1"].pk})
     assert response.status_code == 302
     enrolment = Enrolment.objects.get()

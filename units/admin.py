@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from post_office.admin import EmailAdmin, LogInline
 from post_office.admin import requeue as post_office_requeue
 from post_office.models import STATUS, Attachment, Email, EmailTemplate, Log
@@ -48,7 +48,7 @@ class PublishedFilter(admin.SimpleListFilter):
     parameter_name = "published"
 
     def lookups(self, request, model_admin):
-        return [("yes", gettext_lazy("Published")), ("no", gettext_lazy("Draft"))]
+        return [("yes", gettext_lazy("Published")), ("no", pgettext_lazy("unit state", "Draft"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":

@@ -306,7 +306,11 @@ def stage(request, model_admin):
         request.user,
         ContentImport.Kind.CONTENT,
         [(name, json.dumps(objects, ensure_ascii=False, indent=2) + "\n")],
-        origin=f"Study guide {payload['name']} → unit {unit.code} [{language}]"[:300],
+        # Kept in the log in the uploader's language, as they read it when they chose it.
+        origin=(
+            _("Study guide %(name)s → unit %(code)s [%(language)s]")
+            % {"name": payload["name"], "code": unit.code, "language": language}
+        )[:300],
     )
     return redirect(staged.preview_url())
 

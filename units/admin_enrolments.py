@@ -23,7 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import enrolling
@@ -31,17 +31,9 @@ from .errors import Invalid
 from .models import ContentImport, Enrolment, Qualification, Unit
 
 
-def names(people) -> str:
-    return ", ".join(enrolling.person_label(person) for person in people)
-
-
 def left_out(reasons) -> list[str]:
     """A sentence for each group of people left out: [(reason, people)]."""
-    return [
-        # Translators: %(reason)s is e.g. "not candidates (they do not have the Candidate role)".
-        _("Left out, %(reason)s: %(names)s.") % {"reason": reason, "names": names(people)}
-        for reason, people in reasons
-    ]
+    return [enrolling.left_out_sentence(reason, people) for reason, people in reasons]
 
 
 # --- Enrolling from the people list -------------------------------------------------
@@ -208,11 +200,7 @@ class EnrolmentForm(forms.ModelForm):
         candidate = self.cleaned_data["candidate"]
         people = enrolling.with_candidacy(get_user_model().objects.filter(pk=candidate.pk))
         for reason, _people in enrolling.sort_people(people, by=self.by).skipped:
-            raise ValidationError(
-                # Translators: %(reason)s is e.g. "deactivated accounts".
-                _("%(name)s cannot be enrolled: %(reason)s.")
-                % {"name": enrolling.person_label(candidate), "reason": reason}
-            )
+            raise ValidationError(enrolling.cannot_enrol_sentence(reason, candidate))
         return candidate
 
 
@@ -245,7 +233,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
         "admin/units/enrolment/delete_selected_confirmation.html"
     )
 
-    @admin.display(description=gettext_lazy("name"), ordering="candidate__last_name")
+    @admin.display(description=pgettext_lazy("person", "name"), ordering="candidate__last_name")
     def candidate_name(self, enrolment):
         return enrolment.candidate.get_full_name()
 

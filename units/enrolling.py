@@ -24,7 +24,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from .errors import Invalid
 from .models import ContentImport, Enrolment, Qualification, Unit
@@ -38,8 +38,46 @@ MAX_PROBLEMS = 100
 USERNAME, UNIT, QUALIFICATION = "username", "unit", "qualification"
 COLUMNS = (USERNAME, UNIT, QUALIFICATION)
 
-# Translators: completes "Left out, …: <names>."
-OUT_OF_REACH = gettext_lazy("people only a superuser may manage")
+# Why someone cannot be enrolled (or unenrolled): the keys of SortedPeople.skipped.
+NOT_CANDIDATE = "not_candidate"
+INACTIVE = "inactive"
+OUT_OF_REACH = "out_of_reach"
+
+
+def left_out_sentence(reason: str, people: list) -> str:
+    """The sentence naming the people left out for one reason, whole, so that it
+    can be translated with its own grammar and plural."""
+    count, names = len(people), ", ".join(person_label(person) for person in people)
+    if reason == NOT_CANDIDATE:
+        # Translators: followed by names, e.g. "Left out, as not candidates: Ann, Bo."
+        sentence = ngettext(
+            "Left out, as not a candidate (no Candidate role): %(names)s.",
+            "Left out, as not candidates (no Candidate role): %(names)s.",
+            count,
+        )
+    elif reason == INACTIVE:
+        sentence = ngettext(
+            "Left out, as the account is deactivated: %(names)s.",
+            "Left out, as the accounts are deactivated: %(names)s.",
+            count,
+        )
+    else:
+        sentence = ngettext(
+            "Left out, as only a superuser may manage this person: %(names)s.",
+            "Left out, as only a superuser may manage these people: %(names)s.",
+            count,
+        )
+    return sentence % {"names": names}
+
+
+def cannot_enrol_sentence(reason: str, person) -> str:
+    """Why one person cannot be enrolled, as a whole sentence."""
+    sentence = {
+        NOT_CANDIDATE: _("%(name)s is not a candidate (no Candidate role), so cannot be enrolled."),
+        INACTIVE: _("%(name)s's account is deactivated, so they cannot be enrolled."),
+        OUT_OF_REACH: _("Only a superuser may manage %(name)s, so you cannot enrol them."),
+    }[reason]
+    return sentence % {"name": person_label(person)}
 
 
 def _number(n: int) -> str:
@@ -113,12 +151,8 @@ class SortedPeople:
 
     @property
     def skipped(self) -> list[tuple[str, list]]:
-        """(reason, people) for each reason someone cannot be enrolled, in the reader's
-        language."""
-        reasons = [
-            (_("not candidates (they do not have the Candidate role)"), self.not_candidates),
-            (_("deactivated accounts"), self.inactive),
-        ]
+        """(reason, people) for each reason someone cannot be enrolled (NOT_CANDIDATE …)."""
+        reasons = [(NOT_CANDIDATE, self.not_candidates), (INACTIVE, self.inactive)]
         return [(reason, people) for reason, people in reasons if people] + self.unmanaged
 
     @property
@@ -301,8 +335,9 @@ def _decode(data: bytes, problems: _Problems) -> str | None:
         problems.file(
             _(
                 "%(file)s is not in UTF-8: the byte at position %(position)s (line %(line)s) "
-                "is not valid UTF-8. It looks like an older encoding such as Windows-1252 "
-                "or Latin-2, which Excel's plain “CSV” format uses. Save it as “CSV UTF-8 "
+                "is not valid UTF-8. It looks like an older encoding (such as Windows-1252, "
+                "Latin-2, GBK or EUC-KR, depending on the computer), which Excel's plain "
+                "“CSV” format uses. Save it as “CSV UTF-8 "
                 "(Comma delimited)” (or choose UTF-8 when saving) and upload it again."
             ),
             position=_number(error.start + 1),

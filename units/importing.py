@@ -210,8 +210,8 @@ def decode(name: str, data: bytes) -> tuple[str | None, Problem | None]:
             name,
             _(
                 "The file is not UTF-8 text: line %(line)s has bytes that are not UTF-8 "
-                "(it may have been saved as Windows-1252 or another encoding). Save it as "
-                "UTF-8 and try again."
+                "(it may have been saved in an older encoding such as Windows-1252, GBK or "
+                "EUC-KR). Save it as UTF-8 and try again."
             )
             % {"line": line},
         )
