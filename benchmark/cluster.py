@@ -83,19 +83,6 @@ http {{
 """
 
 
-PUBLISH_AND_ENROL = """
-from django.contrib.auth.models import User
-from django.utils import timezone
-from units.models import Enrolment, Unit
-Unit.objects.filter(published_at=None).update(published_at=timezone.now())
-candidates = User.objects.filter(username__startswith="candidate")
-Enrolment.objects.bulk_create(
-    [Enrolment(candidate=c, unit=u) for c in candidates for u in Unit.objects.all()],
-    ignore_conflicts=True,
-)
-"""
-
-
 def environment(**extra) -> dict[str, str]:
     return bench_environment(
         0,
@@ -133,9 +120,6 @@ def prepare(scale: float) -> None:
     if not generated:
         log(f"generating scale {scale} in {DATABASE}")
         log(manage("bench_generate", "--scale", str(scale)).strip())
-    # bench_generate predates publishing and enrolment: publish every unit and enrol
-    # every candidate on each (idempotent), so their pages answer.
-    manage("shell", "-c", PUBLISH_AND_ENROL)
     # Redis as after a restart (this one keeps nothing on disk): sessions come back
     # from the database.
     subprocess.run(  # noqa: S603

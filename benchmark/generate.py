@@ -24,6 +24,7 @@ from units.models import (
     AuditEntry,
     Comment,
     Decision,
+    Enrolment,
     LearningOutcome,
     ModelAnswer,
     Revision,
@@ -113,7 +114,7 @@ def generate(scale: float) -> dict[str, int]:
     units = _bulk(
         Unit,
         (
-            Unit(code=f"B{u}", slug=f"b{u}", title=f"Benchmark unit {u}", level=3)
+            Unit(code=f"B{u}", slug=f"b{u}", title=f"Benchmark unit {u}", level=3, published_at=now)
             for u in range(1, n["units"] + 1)
         ),
         "units",
@@ -176,7 +177,21 @@ def generate(scale: float) -> dict[str, int]:
         len(candidates),
     )
 
-    # Each candidate works through two units' criteria (30 answers).
+    # Each candidate is enrolled on two units and works through their criteria (30 answers).
+    def enrolled_units(i):
+        first = (i * 2) % len(units)
+        return units[first : first + 2] or units[:1]
+
+    _bulk(
+        Enrolment,
+        (
+            Enrolment(candidate=candidate, unit=unit, enrolled_at=now - timedelta(days=90))
+            for i, candidate in enumerate(candidates)
+            for unit in enrolled_units(i)
+        ),
+        "enrolments",
+        sum(len(enrolled_units(i)) for i in range(len(candidates))),
+    )
     per_unit = n["criteria_per_unit"]
     statuses = (
         [Answer.Status.SUBMITTED] * 25

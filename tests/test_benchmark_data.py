@@ -26,3 +26,11 @@ def test_generated_answers_are_in_states_the_state_machine_reaches():
                 assert Comment.objects.filter(revision=entry.revision).exists()
         assert state == answer.status, answer.pk
     assert Decision.objects.count() == AuditEntry.objects.exclude(action=Action.SUBMIT).count()
+
+
+def test_generated_candidates_answer_only_on_their_enrolled_published_units():
+    from units.models import Unit
+
+    generate(0.002)
+    assert not Unit.objects.filter(published_at=None).exists()
+    assert Answer.objects.count() == Answer.objects.enrolled().count() > 0
