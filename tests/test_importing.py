@@ -935,3 +935,38 @@ def test_hostile_names_and_values_are_shown_as_text(ada_client):
     page = upload(ada_client, as_file(bad, f"{hostile}.json")).content.decode()
     assert hostile not in page
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.json: " in page
+
+
+# --- The log reads names and hashes, not the files' text; hashes of the bytes ------------
+
+
+def test_the_log_list_does_not_read_the_files_text(ada_client, ada, django_assert_max_num_queries):
+    big = json.dumps([{**UNIT, "fields": {**UNIT["fields"], "title": "x" * 200_000}}])
+    for n in range(15):
+        ContentImport.objects.stage(ada, "content", [(f"big{n}.json", big)])
+    log = reverse("admin:units_contentimport_changelist")
+    # Session, user, permissions, counts, the date hierarchy and the rows: as for one import.
+    with django_assert_max_num_queries(10) as captured:
+        page = ada_client.get(log).content.decode()
+    assert "big14.json" in page and "big0.json" in page
+    assert all("x" * 1000 not in query["sql"] for query in captured.captured_queries)
+    selects = [q["sql"] for q in captured.captured_queries if '"units_contentimport"' in q["sql"]]
+    assert selects and all('"units_contentimport"."files"' not in sql for sql in selects)
+    entry = ContentImport.objects.first()
+    detail = ada_client.get(reverse("admin:units_contentimport_change", args=[entry.pk]))
+    assert entry.file_list[0]["sha256"] in detail.content.decode()
+
+
+def test_the_logged_hash_is_the_files_own_with_its_bom(ada_client, ada):
+    import hashlib
+
+    name, data = as_file([UNIT])
+    data = b"\xef\xbb\xbf" + data
+    upload(ada_client, (name, data))
+    staged = ContentImport.objects.get()
+    assert staged.files[0]["sha256"] == hashlib.sha256(data).hexdigest()  # as sha256sum says
+    assert staged.files[0]["size"] == len(data)
+    assert staged.file_list == [
+        {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    ]
+    assert not staged.files[0]["text"].startswith("\ufeff")

@@ -20,6 +20,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
@@ -89,7 +90,7 @@ def upload(request, model_admin):
             plan = importing.validate_files(*_read_uploads(form.cleaned_data["files"]))
             if plan.ok:
                 staged = ContentImport.objects.stage(
-                    request.user, ContentImport.Kind.CONTENT, plan.files
+                    request.user, ContentImport.Kind.CONTENT, plan.files_to_stage()
                 )
                 return redirect(staged.preview_url())
             problems = plan.problems
@@ -216,6 +217,14 @@ def discard(request, pk, model_admin):
     return redirect("admin:units_unit_changelist")
 
 
+class ImportLogList(ChangeList):
+    """The log's rows without the files' text (megabytes each): the names, hashes and
+    sizes are in file_list."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).defer("files")
+
+
 @admin.register(ContentImport)
 class ContentImportAdmin(admin.ModelAdmin):
     """The import log: who uploaded what, when, and what loading it did. Read-only:
@@ -238,6 +247,9 @@ class ContentImportAdmin(admin.ModelAdmin):
         "preview_link",
     ]
     readonly_fields = fields
+
+    def get_changelist(self, request, **kwargs):
+        return ImportLogList
 
     def has_add_permission(self, request):
         return False
@@ -273,7 +285,7 @@ class ContentImportAdmin(admin.ModelAdmin):
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                ((f["name"], filesizeformat(f["size"]), f["sha256"]) for f in obj.files),
+                ((f["name"], filesizeformat(f["size"]), f["sha256"]) for f in obj.file_list),
             ),
         )
 

@@ -320,6 +320,12 @@ class Plan:
     files: list[tuple[str, str]]
     problems: list[Problem]
     items: list[Item]
+    # (name, text, bytes as uploaded), when the files came as bytes: the log hashes those.
+    uploaded: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+    def files_to_stage(self) -> list[tuple]:
+        """What ContentImport.objects.stage keeps: the texts, with their bytes if known."""
+        return self.uploaded or self.files
 
     @property
     def ok(self) -> bool:
@@ -914,14 +920,16 @@ def _write(batch: list[tuple[Item, models.Model]]) -> None:
 def validate_files(files: list[tuple[str, bytes]], problems: list[Problem] | None = None) -> Plan:
     """Check raw uploads (name, bytes): size, encoding, then everything plan_import checks."""
     problems = list(problems or [])
-    texts = []
+    texts, uploaded = [], []
     for name, data in files:
         text, problem = decode(name, data)
         if problem:
             problems.append(problem)
         else:
             texts.append((name, text))
+            uploaded.append((name, text, data))
     plan = plan_import(texts, problems)
+    plan.uploaded = uploaded
     file_order = {name: n for n, (name, _data) in enumerate(files)}
     plan.problems.sort(key=lambda problem: file_order.get(problem.file, len(file_order)))
     return plan

@@ -13,21 +13,26 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 class ContentImportManager(models.Manager):
     def stage(self, user, kind, files, *, origin=""):
-        """Keep uploaded files (name, text) for preview; nothing is loaded yet."""
+        """Keep uploaded files (name, text) or (name, text, bytes as uploaded) for
+        preview; nothing is loaded yet."""
         return self.create(
             created_by=user,
             kind=kind,
             origin=origin,
-            files=[
-                {
-                    "name": name,
-                    "sha256": hashlib.sha256(text.encode()).hexdigest(),
-                    "size": len(text.encode()),
-                    "text": text,
-                }
-                for name, text in files
-            ],
+            files=[file_entry(*file) for file in files],
         )
+
+
+def file_entry(name: str, text: str, data: bytes | None = None) -> dict:
+    """A file as kept: its text, and the hash and size of its bytes as uploaded (data,
+    when given), so that the log's SHA-256 matches `sha256sum` of the file (a BOM and all)."""
+    data = text.encode() if data is None else data
+    return {
+        "name": name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "text": text,
+    }
 
 
 class ContentImport(models.Model):
@@ -58,6 +63,11 @@ class ContentImport(models.Model):
     origin = models.CharField(gettext_lazy("origin"), max_length=300, blank=True)
     # [{"name", "sha256", "size", "text"}]: the files as uploaded (decoded text).
     files = models.JSONField(gettext_lazy("files"), default=list)
+    # [{"name", "sha256", "size"}]: the files without their text, filled on save, so
+    # that the import log's list need not read every file's text.
+    file_list = models.JSONField(
+        gettext_lazy("file list"), default=list, blank=True, editable=False
+    )
     # What loading did, per model: {"units.unit": {"created": 1, "changed": 0, "unchanged": 2}}.
     summary = models.JSONField(gettext_lazy("summary"), default=dict, blank=True)
 
@@ -69,8 +79,19 @@ class ContentImport(models.Model):
         verbose_name_plural = gettext_lazy("imports")
 
     def __str__(self):
-        names = ", ".join(f["name"] for f in self.files)
-        return f"{self.get_kind_display()}: {names}"
+        return f"{self.get_kind_display()}: {', '.join(self.file_names)}"
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if "files" not in self.get_deferred_fields() and (
+            update_fields is None or "files" in update_fields
+        ):
+            self.file_list = [
+                {key: f[key] for key in ("name", "sha256", "size")} for f in self.files
+            ]
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "file_list"}
+        super().save(*args, **kwargs)
 
     def preview_url(self):
         if self.kind == self.Kind.ENROLMENTS:
@@ -79,4 +100,4 @@ class ContentImport(models.Model):
 
     @property
     def file_names(self) -> list[str]:
-        return [f["name"] for f in self.files]
+        return [f["name"] for f in self.file_list]

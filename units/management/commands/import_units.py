@@ -55,7 +55,7 @@ class Command(BaseCommand):
     def _load(self, plan):
         with transaction.atomic():
             staged = ContentImport.objects.stage(
-                None, ContentImport.Kind.CONTENT, plan.files, origin=ORIGIN
+                None, ContentImport.Kind.CONTENT, plan.files_to_stage(), origin=ORIGIN
             )
             plan = importing.content_import_apply(
                 content_import=staged, fingerprint=plan.fingerprint()
