@@ -61,7 +61,7 @@ def test_a_draft_is_hidden_from_candidates_assessors_and_visitors(client, people
 def test_a_draft_does_not_change_candidates_progress(client, people, content, draft):
     client.force_login(people["alice"])
     home = client.get("/").content.decode()
-    assert "D1" not in home
+    assert unit_url(draft) not in home
     totals = client.get(reverse("units:progress")).context["totals"]
     assert totals.total == LearningOutcome.objects.exclude(unit=draft).count()
 
@@ -229,3 +229,59 @@ def test_an_empty_home_page_says_what_to_do_for_each_person(client, people, staf
     client.force_login(staff_admin)
     page = client.get("/").content.decode()
     assert reverse("admin:units_unit_changelist") in page and "Import units" in page
+
+
+def test_an_unpublished_units_answers_leave_the_queue_and_the_candidates_history(client, people):
+    unit = make_unit("H1", criteria=1)
+    revision = submit(people["alice"], unit.criteria.get())
+    answer = revision.answer
+    revisions = reverse("units:revisions", kwargs={"pk": answer.pk})
+    review = reverse("units:review", kwargs={"pk": answer.pk})
+    client.force_login(people["alice"])
+    assert client.get(revisions).status_code == 200
+    unit.unpublish()
+    assert client.get(revisions).status_code == 404
+    reply = client.post(reverse("units:reply", kwargs={"pk": answer.pk}), {"body": "hi"})
+    assert reply.status_code == 404
+    client.force_login(people["carol"])
+    assert client.get(review).status_code == 404
+    assert "H1 1.1" not in client.get(reverse("units:queue")).content.decode()
+    unit.publish()
+    assert client.get(review).status_code == 200
+    assert Answer.objects.filter(pk=answer.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrading_publishes_existing_units_and_enrols_every_candidate():
+    """Migration 0014: a bank that had units before drafts and enrolment reads as before."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        [("units", "0013_publication_enrolment_imports")],
+        [("units", "0014_publish_existing_enrol_candidates")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    User, Group = old.get_model("auth", "User"), old.get_model("auth", "Group")
+    Permission = old.get_model("auth", "Permission")
+    OldUnit = old.get_model("units", "Unit")
+    unit = OldUnit.objects.create(code="M1", slug="m1", title="Old unit")
+    draft_answer = Permission.objects.get(codename="draft_answer")
+    group, _ = Group.objects.get_or_create(name="Candidate")  # a flush empties the groups
+    group.permissions.add(draft_answer)
+    User.objects.create(username="grouped").groups.add(group)
+    User.objects.create(username="direct").user_permissions.add(draft_answer)
+    User.objects.create(username="boss", is_superuser=True)
+    User.objects.create(username="reader")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    assert new.get_model("units", "Unit").objects.get(pk=unit.pk).published_at is not None
+    enrolled = set(
+        new.get_model("units", "Enrolment").objects.values_list("candidate__username", flat=True)
+    )
+    assert enrolled == {"grouped", "direct"}
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

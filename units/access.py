@@ -118,8 +118,12 @@ def get_own_answer_or_none(user, criterion: LearningOutcome) -> Answer | None:
 
 
 def get_own_answer(user, pk: int) -> Answer:
+    """The person's own answer, on a unit still open to them (see get_criterion)."""
     return get_object_or_404(
-        Answer.objects.for_candidate(user).select_related("learning_outcome__unit"), pk=pk
+        Answer.objects.for_candidate(user)
+        .filter(learning_outcome__unit__in=Unit.objects.visible_to(user))
+        .select_related("learning_outcome__unit"),
+        pk=pk,
     )
 
 

@@ -5,6 +5,7 @@ imports."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
+from django.db.models import Q
 from django.utils import timezone
 
 from units.roles import ensure_roles
@@ -25,13 +26,22 @@ def forwards(apps, schema_editor):
     Enrolment = apps.get_model("units", "Enrolment")
     User = apps.get_model("auth", "User")
     Unit.objects.filter(published_at=None).update(published_at=timezone.now())
-    candidates = User.objects.filter(groups__name="Candidate").values_list("pk", flat=True)
+    # Candidates as units.access.is_candidate sees them: draft_answer through a group
+    # or granted directly, superusers excepted.
+    held = Q(groups__permissions__codename="draft_answer") | Q(
+        user_permissions__codename="draft_answer"
+    )
+    candidates = (
+        User.objects.filter(held, is_superuser=False).values_list("pk", flat=True).distinct()
+    )
+    units = list(Unit.objects.values_list("pk", flat=True))
     Enrolment.objects.bulk_create(
-        [
+        (
             Enrolment(candidate_id=candidate, unit_id=unit)
-            for candidate in candidates
-            for unit in Unit.objects.values_list("pk", flat=True)
-        ],
+            for candidate in candidates.iterator()
+            for unit in units
+        ),
+        batch_size=5000,
         ignore_conflicts=True,
     )
     for app_config in apps.get_app_configs():

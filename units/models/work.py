@@ -91,8 +91,13 @@ class Enrolment(models.Model):
 
 class AnswerQuerySet(models.QuerySet):
     def enrolled(self):
-        """Answers on units their candidate is enrolled on: what counts and is reviewed."""
-        return self.filter(learning_outcome__unit__enrolments__candidate=models.F("candidate"))
+        """Answers on published units their candidate is enrolled on: what counts and is
+        reviewed. Unpublishing a unit or ending an enrolment hides its answers from the
+        assessor's queue as from the candidate, until it is published or enrolled again."""
+        return self.filter(
+            learning_outcome__unit__enrolments__candidate=models.F("candidate"),
+            learning_outcome__unit__published_at__isnull=False,
+        )
 
     def for_candidate(self, user):
         return self.filter(candidate=user)

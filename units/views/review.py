@@ -36,7 +36,9 @@ QUEUE_PAGE_SIZE = 25
 
 def _queue_filter(request):
     return QueueFilterForm(
-        request.GET or None, units=Unit.objects.all(), candidates=candidates_of(request.user)
+        request.GET or None,
+        units=Unit.objects.visible_to(request.user),
+        candidates=candidates_of(request.user),
     )
 
 
