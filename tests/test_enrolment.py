@@ -565,7 +565,10 @@ def test_adding_an_enrolment_in_the_admin_checks_the_candidate(client, cast, ban
     url = reverse("admin:units_enrolment_add")
     refused = client.post(url, {"candidate": cast["carol"].pk, "unit": bank["F1"].pk})
     assert refused.status_code == 200
-    assert "Carol Example (carol) is not a candidate (no Candidate role), so cannot be enrolled." in refused.content.decode()
+    assert (
+        "Carol Example (carol) is not a candidate (no Candidate role), so cannot be enrolled."
+        in refused.content.decode()
+    )
     response = client.post(url, {"candidate": cast["mina"].pk, "unit": bank["F1"].pk})
     assert response.status_code == 302
     enrolment = Enrolment.objects.get()
@@ -683,3 +686,19 @@ def test_the_enrolment_form_finds_candidates_and_an_enrolment_cannot_be_moved(cl
     assert 'name="candidate"' not in page and 'name="unit"' not in page  # read-only
     client.post(url, {"candidate": cast["jelena"].pk, "unit": bank["F2"].pk})
     assert enrolled() == {("mina", "F1")}
+
+
+def test_the_enrolment_list_cannot_end_enrolments_of_those_out_of_reach(client, cast, bank):
+    """The enrolment list's delete follows the people list's rule (units.admin.may_manage)."""
+    mina_on_f1 = Enrolment.objects.create(candidate=cast["mina"], unit=bank["F1"])
+    roots = Enrolment.objects.create(candidate=cast["root"], unit=bank["F1"])
+    client.force_login(cast["ada"])
+    change = reverse("admin:units_enrolment_delete", args=[roots.pk])
+    assert client.post(change, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:units_enrolment_changelist")
+    both = {"action": "delete_selected", "_selected_action": [mina_on_f1.pk, roots.pk]}
+    assert client.post(changelist, {**both, "post": "yes"}).status_code == 403
+    assert enrolled() == {("mina", "F1"), ("root", "F1")}  # all or nothing
+    mine = {"action": "delete_selected", "_selected_action": [mina_on_f1.pk], "post": "yes"}
+    assert client.post(changelist, mine).status_code == 302
+    assert enrolled() == {("root", "F1")}

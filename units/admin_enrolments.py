@@ -252,6 +252,14 @@ class EnrolmentAdmin(admin.ModelAdmin):
             obj.enrolled_by = request.user
         super().save_model(request, obj, form, change)
 
+    # Ending enrolments from this list follows the people list's rule: not for those
+    # only a superuser may manage (Django's delete pages then refuse the whole deletion).
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (
+            obj is None or not enrolling.unmanageable(request.user, [obj.candidate])
+        )
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [

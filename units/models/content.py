@@ -5,7 +5,7 @@ Every content model has a natural key so fixtures name what they point at
 """
 
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Value
 from django.db.models.functions import Cast, Coalesce, StrIndex, Substr
 from django.urls import reverse
@@ -143,11 +143,18 @@ class Unit(models.Model):
 
     def publish(self) -> list[str]:
         """Publish the unit if it is complete; return what stops it otherwise."""
-        problems = self.publication_problems()
-        if not problems:
-            # An update of the row, not save(): a stale copy must not undo another's edit.
-            Unit.objects.filter(pk=self.pk, published_at=None).update(published_at=timezone.now())
-            self.refresh_from_db(fields=["published_at"])
+        with transaction.atomic():
+            # The unit's row is locked while it is checked, so an import confirmed at the
+            # same moment (which locks the units it touches) waits, and cannot make it
+            # incomplete between the check and the publishing.
+            list(Unit.objects.select_for_update().filter(pk=self.pk).values_list("pk"))
+            problems = self.publication_problems()
+            if not problems:
+                # An update of the row, not save(): a stale copy must not undo another's edit.
+                Unit.objects.filter(pk=self.pk, published_at=None).update(
+                    published_at=timezone.now()
+                )
+        self.refresh_from_db(fields=["published_at"])
         return problems
 
     def unpublish(self) -> None:
