@@ -970,3 +970,111 @@ def test_the_logged_hash_is_the_files_own_with_its_bom(ada_client, ada):
         {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
     ]
     assert not staged.files[0]["text"].startswith("\ufeff")
+
+
+# --- Nesting: a sentence, not a 500 -------------------------------------------------------
+
+TOO_DEEP = "is nested too deeply to be a fixture"
+
+
+def test_deeply_nested_json_is_a_problem_not_a_crash(db):
+    [problem] = problems_of(("deep.json", b"[" * 2_000_000 + b"]" * 2_000_000))
+    assert problem.startswith(f"deep.json: The file {TOO_DEEP}")
+    deep_value = "[" * 900 + "]" * 900  # parses, but deeper than any fixture
+    raw = '[{"model": "units.unit", "fields": {"code": "Z9", "slug": "z9", "title": %s}}]'
+    [problem] = problems_of(("value.json", (raw % deep_value).encode()))
+    assert TOO_DEEP in problem
+
+
+def test_deeply_nested_json_in_the_admin_and_the_commands(ada_client, tmp_path, capsys):
+    response = upload(ada_client, ("deep.json", b"[" * 100_000 + b"]" * 100_000))
+    assert response.status_code == 200
+    assert f"deep.json: The file {TOO_DEEP}" in response.content.decode()
+    assert ContentImport.objects.count() == 0
+    path = tmp_path / "deep.json"
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    for command in ("import_units", "check_fixtures"):
+        with pytest.raises(CommandError, match="1 problem found"):
+            call_command(command, str(path))
+        assert f"deep.json: The file {TOO_DEEP}" in capsys.readouterr().err
+    assert Unit.objects.count() == 0
+
+
+# --- Published units: never left incomplete by an import; changes go live ------------------
+
+GAP = "Criterion 9.1 is missing: the criteria of an outcome are numbered from 1 without a gap."
+
+
+def refusal(file="new.json"):
+    return (
+        f"{file}: unit F3 is published, and after this import: {GAP} "
+        "Unpublish it first, or correct the file."
+    )
+
+
+def test_an_import_that_would_leave_a_published_unit_incomplete_is_refused(bank):
+    assert problems_of(as_file([criterion("9.2", unit="F3")])) == [refusal()]
+    # An answer to the new criterion in another file: still the first file that touches F3.
+    files = as_file([criterion("9.2", unit="F3")], "a.json"), as_file([answer("9.2", unit="F3")])
+    assert problems_of(*files) == [refusal("a.json")]
+    # A draft may have gaps: it is not live.
+    Unit.objects.filter(code="F3").update(published_at=None)
+    assert problems_of(as_file([criterion("9.2", unit="F3")])) == []
+
+
+def test_the_admin_and_import_units_refuse_it_and_nothing_changes(ada_client, bank, tmp_path):
+    before = snapshot()
+    page = upload(ada_client, as_file([criterion("9.2", unit="F3")])).content.decode()
+    assert "1 problem found: nothing was loaded" in page
+    assert "new.json: unit F3 is published, and after this import: Criterion 9.1 is missing" in (
+        page
+    )
+    path = write(tmp_path, [criterion("9.2", unit="F3")])
+    with pytest.raises(CommandError, match="1 problem found"):
+        call_command("import_units", path)
+    assert snapshot() == before
+    assert Unit.objects.get(code="F3").is_published
+
+
+def test_the_check_runs_again_at_confirmation(ada_client, bank):
+    Unit.objects.filter(code="F3").update(published_at=None)
+    upload(ada_client, as_file([criterion("9.2", unit="F3")]))
+    staged = ContentImport.objects.get(state="staged")
+    Unit.objects.filter(code="F3").update(published_at=timezone.now())  # published meanwhile
+    before = snapshot()
+    response = ada_client.post(
+        reverse("admin:units_contentimport_confirm", args=[staged.pk]), follow=True
+    )
+    page = response.content.decode()
+    assert "The files have problems now; nothing was loaded." in page
+    assert "unit F3 is published, and after this import: Criterion 9.1 is missing" in page
+    assert snapshot() == before
+    staged.refresh_from_db()
+    assert staged.state == "staged"
+
+
+def test_a_complete_change_to_a_published_unit_loads_and_the_preview_says_it_goes_live(
+    ada_client, bank
+):
+    upload(ada_client, as_file([criterion("9.1", unit="F3"), answer("9.1", unit="F3")]))
+    staged = ContentImport.objects.get(state="staged")
+    page = ada_client.get(staged.preview_url()).content.decode()
+    assert (
+        "Unit F3 is published: these changes go live for its enrolled candidates as soon as "
+        "you confirm."
+    ) in page
+    response = ada_client.post(
+        reverse("admin:units_contentimport_confirm", args=[staged.pk]),
+        {"fingerprint": page.split('name="fingerprint" value="')[1].split('"')[0]},
+    )
+    assert response.status_code == 302
+    f3 = Unit.objects.get(code="F3")
+    assert f3.is_published
+    assert f3.criteria.filter(code="9.1").exists()
+    assert ModelAnswer.objects.filter(learning_outcome__unit=f3, learning_outcome__code="9.1")
+
+
+def test_the_preview_of_drafts_only_says_nothing_goes_live(ada_client):
+    upload(ada_client, as_file([UNIT, criterion()]))
+    page = ada_client.get(ContentImport.objects.get().preview_url()).content.decode()
+    assert "go live" not in page

@@ -241,6 +241,34 @@ def _json_reason(msg: str) -> str:
     return msg
 
 
+# A fixture is a list of objects whose fields hold lists of keys: five levels.
+MAX_DEPTH = 10
+
+
+def _depth(data) -> int:
+    """How deeply lists and objects nest in parsed JSON, counted without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in value)
+    return deepest
+
+
+def too_deep_message() -> str:
+    return _(
+        "The file is nested too deeply to be a fixture: it has lists or objects inside one "
+        "another more than %(limit)s levels deep, where a fixture needs five at most (the "
+        "list, each object, its fields, a list of units, each unit's key). Check that it is "
+        "the file you meant to upload."
+    ) % {"limit": MAX_DEPTH}
+
+
 def _parse(name: str, text: str) -> tuple[list | None, list[Problem]]:
     try:
         data = json.loads(text)
@@ -256,6 +284,11 @@ def _parse(name: str, text: str) -> tuple[list | None, list[Problem]]:
                 % {"line": exc.lineno, "column": exc.colno, "reason": _json_reason(exc.msg)},
             )
         ]
+    except RecursionError:
+        return None, [Problem(name, too_deep_message())]
+    if _depth(data) > MAX_DEPTH:
+        # Parsed, but deep enough that reading its values (repr, str) could still recurse.
+        return None, [Problem(name, too_deep_message())]
     if not isinstance(data, list):
         return None, [
             Problem(
@@ -320,6 +353,8 @@ class Plan:
     files: list[tuple[str, str]]
     problems: list[Problem]
     items: list[Item]
+    # The codes of the published units whose content would change: live once confirmed.
+    live: list[str] = field(default_factory=list)
     # (name, text, bytes as uploaded), when the files came as bytes: the log hashes those.
     uploaded: list[tuple[str, str, bytes]] = field(default_factory=list)
 
@@ -557,7 +592,7 @@ def _read_item(item: Item, problems: list[Problem]) -> None:
 class Bank:
     """The objects the items name, fetched with a few queries whatever their number."""
 
-    def __init__(self, items: list[Item]):
+    def __init__(self, items: list[Item], *, lock: bool = False):
         codes = set()
         slugs = {"units.reading": set(), "units.qualification": set()}
         unit_slugs = set()
@@ -577,7 +612,11 @@ class Bank:
         self.units: dict[tuple, Unit] = {}
         self.unit_by_slug: dict[str, Unit] = {}
         if codes or unit_slugs:
-            for unit in Unit.objects.filter(Q(code__in=codes) | Q(slug__in=unit_slugs)):
+            units = Unit.objects.filter(Q(code__in=codes) | Q(slug__in=unit_slugs))
+            if lock:
+                # Loading: no publish or unpublish of these units until the loading commits.
+                units = units.select_for_update()
+            for unit in units:
                 self.unit_by_slug[unit.slug] = unit
                 if unit.code in codes:
                     self.units[(unit.code,)] = unit
@@ -628,8 +667,11 @@ class Bank:
 # --- Validation and the plan --------------------------------------------------------
 
 
-def plan_import(files: list[tuple[str, str]], problems: list[Problem] | None = None) -> Plan:
-    """Check decoded files (name, text) against the bank; keep nothing."""
+def plan_import(
+    files: list[tuple[str, str]], problems: list[Problem] | None = None, *, lock: bool = False
+) -> Plan:
+    """Check decoded files (name, text) against the bank; keep nothing. With lock (when
+    loading, in a transaction), the rows of the units the files name are locked."""
     problems = list(problems or [])
     items: list[Item] = []
     for name, text in files:
@@ -663,21 +705,61 @@ def plan_import(files: list[tuple[str, str]], problems: list[Problem] | None = N
             )
     items = [item for item in items if item.key is None or first[(item.label, item.key)] is item]
 
-    bank = Bank(items)
+    bank = Bank(items, lock=lock)
     uploaded = {(item.label, item.key): item for item in items if item.key is not None}
     _check_unit_slugs(items, bank, problems)
     for label in LOAD_ORDER:
         for item in items:
             if item.label == label:
                 _build(item, bank, uploaded, problems)
+    published = _published_units(items, bank)
     if items:
-        _trial(items, problems)
+        _trial(items, problems, published)
     order = {label: n for n, label in enumerate(LOAD_ORDER)}
     items.sort(key=lambda item: order[item.label])
     # Each file's problems together, in the order the files came.
     file_order = {name: n for n, (name, _text) in enumerate(files)}
     problems.sort(key=lambda problem: file_order.get(problem.file, len(file_order)))
-    return Plan(files=files, problems=problems, items=items)
+    return Plan(files=files, problems=problems, items=items, live=sorted(published))
+
+
+UNIT_CONTENT = (
+    "units.unit",
+    "units.learningoutcome",
+    "units.modelanswer",
+    "units.unitintroduction",
+)
+
+
+def _published_units(items: list[Item], bank: Bank) -> dict[str, tuple[Unit, str]]:
+    """The published units whose content the files create or change (the unit, its
+    criteria, model answers, introductions): code -> (unit, the first file touching it)."""
+    published: dict[str, tuple[Unit, str]] = {}
+    for item in items:
+        if item.label not in UNIT_CONTENT or item.key is None or item.action == "unchanged":
+            continue
+        unit = bank.units.get((item.key[0],))
+        if unit is not None and unit.is_published:
+            published.setdefault(unit.code, (unit, item.file))
+    return published
+
+
+def _publication_problems(published: dict[str, tuple[Unit, str]], problems: list[Problem]) -> None:
+    """After the trial write: a published unit the files would leave incomplete (a
+    criterion missing between two others…) is a problem, for it would be live so."""
+    for code, (unit, file) in sorted(published.items()):
+        found = unit.publication_problems()
+        if found:
+            problems.append(
+                Problem(
+                    file,
+                    _(
+                        "unit %(code)s is published, and after this import: %(problems)s "
+                        "Unpublish it first, or correct the file."
+                    )
+                    % {"code": code, "problems": " ".join(found)},
+                )
+            )
 
 
 def _check_unit_slugs(items: list[Item], bank: Bank, problems: list[Problem]) -> None:
@@ -832,15 +914,19 @@ def _changes(item: Item, existing, instance) -> list[Change]:
     return changes
 
 
-def _trial(items: list[Item], problems: list[Problem]) -> None:
+def _trial(items: list[Item], problems: list[Problem], published: dict) -> None:
     """Let the database's constraints see every object: write them in bulk inside a
     transaction that is rolled back (a few statements, whatever the number of
     objects). Only if the database refuses something is it done again carefully:
     each model in a savepoint, and a refused model's objects one at a time, to
-    name the objects refused."""
+    name the objects refused. When all is well, the published units the files touch
+    are checked as they would be after loading."""
+    clean = not problems
     try:
         with transaction.atomic():
             _trial_writes(items, problems, careful=False)
+            if clean and not problems:
+                _publication_problems(published, problems)
             transaction.set_rollback(True)
         return
     except (DatabaseError, ValueError):  # psycopg refuses NUL with ValueError
@@ -967,7 +1053,7 @@ def content_import_apply(*, content_import: ContentImport, fingerprint: str | No
         locked = ContentImport.objects.select_for_update().get(pk=content_import.pk)
         if locked.state != ContentImport.State.STAGED:
             raise ImportRefused(already_message(locked))
-        plan = plan_import([(f["name"], f["text"]) for f in locked.files])
+        plan = plan_import([(f["name"], f["text"]) for f in locked.files], lock=True)
         if not plan.ok:
             raise ImportRefused(
                 _("The files have problems now; nothing was loaded."), problems=plan.problems
