@@ -1078,3 +1078,46 @@ def test_the_preview_of_drafts_only_says_nothing_goes_live(ada_client):
     upload(ada_client, as_file([UNIT, criterion()]))
     page = ada_client.get(ContentImport.objects.get().preview_url()).content.decode()
     assert "go live" not in page
+
+
+# --- Limits: objects per upload, problems listed ----------------------------------------
+
+
+def many_units(count, start=0):
+    return [
+        {"model": "units.unit", "fields": {"code": f"Z{n}", "slug": f"z{n}", "title": "Zed"}}
+        for n in range(start, start + count)
+    ]
+
+
+def test_an_upload_of_more_objects_than_the_limit_is_refused_before_any_write(
+    ada_client, django_assert_max_num_queries
+):
+    files = [as_file(many_units(3_000), "a.json"), as_file(many_units(2_001, 3_000), "b.json")]
+    with django_assert_max_num_queries(0):
+        importing.validate_files(files)  # refused before the bank is read
+    assert problems_of(*files) == [
+        "b.json: With this file the upload holds 5001 objects in all, more than the limit of "
+        "5000 for one import. Import the files in several goes (a few units at a time)."
+    ]
+    page = upload(ada_client, *files).content.decode()
+    assert "b.json: With this file the upload holds 5001 objects in all" in page
+    assert ContentImport.objects.count() == 0
+    assert problems_of(as_file(many_units(5_000))) == []  # the limit itself is allowed
+
+
+def test_only_the_first_hundred_problems_are_listed(ada_client, tmp_path, capsys):
+    orphans = [criterion(f"1.{n}", unit="Q1") for n in range(1, 151)]
+    page = upload(ada_client, as_file(orphans)).content.decode()
+    assert "150 problems found: nothing was loaded" in page
+    assert page.count("Its unit Q1 is neither in the uploaded files nor in the bank") == 100
+    assert "… and 50 more problems: correct these first, then check the files again." in page
+    path = write(tmp_path, orphans)
+    for command in ("import_units", "check_fixtures"):
+        with pytest.raises(CommandError, match="150 problems found"):
+            call_command(command, path)
+        lines = capsys.readouterr().err.splitlines()
+        assert len(lines) == 101
+        assert (
+            lines[-1] == "… and 50 more problems: correct these first, then check the files again."
+        )

@@ -104,7 +104,7 @@ def upload(request, model_admin):
             request,
             title=_("Import units"),
             form=form,
-            problems=problems,
+            problems=importing.problems_shown(problems),
             problem_count=len(problems),
         ),
     )
@@ -157,7 +157,7 @@ def _preview_response(request, model_admin, content_import, plan, status=200):
             changed=plan.by_action("changed"),
             unchanged=plan.by_action("unchanged"),
             fingerprint=plan.fingerprint(),
-            problems=plan.problems,
+            problems=importing.problems_shown(plan.problems),
             problem_count=len(plan.problems),
             log_url=reverse("admin:units_contentimport_change", args=[content_import.pk]),
         ),

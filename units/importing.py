@@ -54,6 +54,8 @@ from .text import word_diff
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # all the files of one upload together
+MAX_OBJECTS = 5_000  # objects in one upload: loading saves each, in one transaction
+MAX_PROBLEMS_SHOWN = 100  # the first ones, then how many more
 
 
 class ImportRefused(DomainError):
@@ -258,6 +260,25 @@ def _depth(data) -> int:
         if depth <= MAX_DEPTH:
             stack.extend((child, depth + 1) for child in value)
     return deepest
+
+
+def too_many_objects(parsed: list[tuple[str, list]]) -> Problem | None:
+    """The file that takes the upload over MAX_OBJECTS, as a problem."""
+    total = sum(len(data) for _name, data in parsed)
+    running = 0
+    for name, data in parsed:
+        running += len(data)
+        if running > MAX_OBJECTS:
+            return Problem(
+                name,
+                _(
+                    "With this file the upload holds %(count)s objects in all, more than the "
+                    "limit of %(limit)s for one import. Import the files in several goes (a "
+                    "few units at a time)."
+                )
+                % {"count": total, "limit": MAX_OBJECTS},
+            )
+    return None
 
 
 def too_deep_message() -> str:
@@ -673,12 +694,20 @@ def plan_import(
     """Check decoded files (name, text) against the bank; keep nothing. With lock (when
     loading, in a transaction), the rows of the units the files name are locked."""
     problems = list(problems or [])
-    items: list[Item] = []
+    parsed = []
     for name, text in files:
         data, found = _parse(name, text)
         problems.extend(found)
         if data is not None:
-            items.extend(_read_items(name, data, problems))
+            parsed.append((name, data))
+    over = too_many_objects(parsed)
+    if over:
+        # Refused before anything is read or written: one transaction of tens of
+        # thousands of saves would hold the database for minutes.
+        return Plan(files=files, problems=[*problems, over], items=[])
+    items: list[Item] = []
+    for name, data in parsed:
+        items.extend(_read_items(name, data, problems))
 
     first: dict[tuple, Item] = {}
     for item in items:
@@ -1121,6 +1150,22 @@ def count_sentence(row: dict) -> str:
         "unchanged": 0,
         **row,
     }
+
+
+def problems_shown(problems: list[Problem]) -> list:
+    """The first MAX_PROBLEMS_SHOWN problems, then a sentence saying how many more."""
+    if len(problems) <= MAX_PROBLEMS_SHOWN:
+        return list(problems)
+    more = len(problems) - MAX_PROBLEMS_SHOWN
+    return [
+        *problems[:MAX_PROBLEMS_SHOWN],
+        ngettext(
+            "… and %(count)s more problem: correct these first, then check the files again.",
+            "… and %(count)s more problems: correct these first, then check the files again.",
+            more,
+        )
+        % {"count": more},
+    ]
 
 
 def problems_sentence(problems: int) -> str:

@@ -29,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(_("No fixture files to check."))
         files, problems = importing.read_paths(paths)
         plan = importing.validate_files(files, problems)
-        for problem in plan.problems:
+        for problem in importing.problems_shown(plan.problems):
             self.stderr.write(str(problem))
         if plan.problems:
             raise CommandError(

@@ -36,7 +36,7 @@ class Command(BaseCommand):
         files, problems = importing.read_paths([Path(name) for name in options["files"]])
         plan = importing.validate_files(files, problems)
         if not plan.ok:
-            for problem in plan.problems:
+            for problem in importing.problems_shown(plan.problems):
                 self.stderr.write(str(problem))
             raise CommandError(importing.problems_sentence(len(plan.problems)))
         for row in plan.summary_rows():
