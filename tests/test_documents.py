@@ -600,8 +600,8 @@ PAGE_REFUSALS = {
     "encrypted": (lambda: documents.OLE2_MAGIC + b"\x00" * 600, "password-protected", 400),
     "macros": (macro_docx, "contains macros", 400),
     "no criterion": (lambda: b"Nothing here.\n9.9 Other\nText.\n", "No criterion of unit", 400),
-    # Over the limit by less than a form's overhead: stopped while reading.
-    "just too large": (lambda: b"x" * (documents.MAX_UPLOAD_BYTES + 1024), "at most 5", 413),
+    # Over the limit by less than a form's overhead: read, and refused by its size.
+    "just too large": (lambda: b"x" * (documents.MAX_UPLOAD_BYTES + 1024), "at most 5", 400),
 }
 
 
@@ -728,7 +728,8 @@ def test_review_and_stage_queries_do_not_grow_with_the_document(
     token = token_of(response)
     with django_assert_max_num_queries(8):
         assert client.post(reverse(REVIEW), {"token": token}).status_code == 200
-    with django_assert_max_num_queries(8):
+    # Staging also looks for the same draft already waiting (a form posted twice).
+    with django_assert_max_num_queries(9):
         assert client.post(reverse(STAGE), {"token": token}).status_code == 302
 
 
@@ -752,3 +753,175 @@ def test_a_hostile_file_name_is_shown_as_text(client, u1, ada):
     client.post(reverse(STAGE), {"token": token_of(response)})
     staged = ContentImport.objects.get()
     assert staged.file_names == ["<img src=x onerror=alert(1)>txt.exe.txt → U1 [en].json"]
+
+
+# --- Documents no study guide is: refused before their lines are shown ---------------
+
+HOSTILE = {
+    # Each short line would be a heading with a choice of every criterion.
+    "190,000 one-letter lines": ("1.1 Identify\n" + "a\n" * 190_000, 190_001),
+    "49,000 numbered lines": (
+        "1.1 Identify\n" + "".join(f"{n % 7 + 1}.1 / b\n" for n in range(49_000)),
+        49_001,
+    ),
+    "15,000 comment invitations": ("1.1 Identify\n" + "Leave a comment below\n" * 15_000, 15_001),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_document_with_more_lines_than_a_guide_is_refused_at_once(client, content, ada, case):
+    text, lines = HOSTILE[case]
+    client.force_login(ada)
+    unit = Unit.objects.get(code="A/601/2550")
+    data = {
+        "document": SimpleUploadedFile("g.txt", text.encode()),
+        "unit": unit.pk,
+        "language": "en",
+    }
+    started = time.perf_counter()
+    response = client.post(reverse(UPLOAD), data)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert escape(documents.too_many_lines_message(lines)) in page
+    assert f"The document has {lines:,} lines of text; a study guide has at most 5,000." in page
+    assert "assign-h" not in page  # no review rows
+    assert ContentImport.objects.count() == 0
+    assert elapsed < 5  # about 0.1 s; it took minutes before the limit
+
+
+def headings_guide(count: int) -> str:
+    """A guide to U1 with `count` unnumbered headings after 1.1 for the admin to assign."""
+    return "1.1 Why?\nBecause.\n" + "".join(f"Heading {n}\nText {n}.\n" for n in range(count))
+
+
+def test_a_document_with_more_decisions_than_a_page_holds_is_refused(client, u1, ada):
+    client.force_login(ada)
+    data = {
+        "document": SimpleUploadedFile("g.txt", headings_guide(401).encode()),
+        "unit": u1.pk,
+        "language": "en",
+    }
+    response = client.post(reverse(UPLOAD), data)
+    assert response.status_code == 400
+    assert escape(documents.too_many_decisions_message(401)) in response.content.decode()
+    assert "The document has 401 headings and flagged lines to decide on" in (
+        response.content.decode()
+    )
+    assert ContentImport.objects.count() == 0
+
+
+def test_the_longest_review_renders_quickly_with_every_choice(client, u1, ada):
+    client.force_login(ada)
+    data = {
+        "document": SimpleUploadedFile("g.txt", headings_guide(400).encode()),
+        "unit": u1.pk,
+        "language": "en",
+    }
+    started = time.perf_counter()
+    response = client.post(reverse(UPLOAD), data)
+    elapsed = time.perf_counter() - started
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count('<select name="assign-h') == 400
+    assert page.count('<option value="1.2">') == 400
+    assert page.count('<option value="text" selected>') == 400  # the default: text
+    assert elapsed < 5  # about 0.2 s
+    token = token_of(response)
+    started = time.perf_counter()
+    response = client.post(reverse(REVIEW), {"token": token, "assign-h4": "1.2"})
+    assert time.perf_counter() - started < 5
+    assert '<option value="1.2" selected>' in response.content.decode()
+    assert response.content.decode().count('<option value="1.2" selected>') == 1
+
+
+def test_the_parse_refuses_before_classifying_lines():
+    facts = UnitFacts("X", ["1.1"], {})
+    with pytest.raises(DocumentError, match="at most 5,000"):
+        documents.parse("1.1 Q\n" + "x\n\n" * documents.MAX_LINES, facts)
+    # Blank lines are not counted.
+    assert documents.parse("1.1 Q\n" + "\n" * 20_000 + "A.\n", facts).lines
+
+
+# --- Uploads over the limit are refused unread, on every upload page ----------------
+
+LARGE_UPLOADS = {
+    "study guide": (UPLOAD, "The file is 50.0\xa0MB"),
+    "fixtures": ("admin:units_unit_import", "The upload is 50.0\xa0MB; at most 20.0\xa0MB"),
+    "enrolments CSV": (
+        "admin:units_enrolment_import",
+        "The upload is 50.0\xa0MB; at most 976.6\xa0KB",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LARGE_UPLOADS))
+def test_a_50_mb_request_to_any_upload_page_is_refused_unread(client, u1, ada, case):
+    name, sentence = LARGE_UPLOADS[case]
+    client.force_login(ada)
+    response = client.generic(
+        "POST",
+        reverse(name),
+        CONTENT_TYPE="multipart/form-data; boundary=BoUnDaRy",
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+        **{"wsgi.input": Unreadable()},
+    )
+    assert response.status_code == 413
+    assert escape(sentence) in response.content.decode()
+    assert ContentImport.objects.count() == 0
+
+
+# --- Staging the same files again gives the import already waiting ------------------
+
+
+def test_posting_the_stage_again_gives_the_same_import(client, u1, ada):
+    client.force_login(ada)
+    data = {
+        "document": SimpleUploadedFile("g.txt", GUIDE.encode()),
+        "unit": u1.pk,
+        "language": "en",
+    }
+    token = token_of(client.post(reverse(UPLOAD), data))
+    first = client.post(reverse(STAGE), {"token": token})
+    again = client.post(reverse(STAGE), {"token": token})
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"] == ContentImport.objects.get().preview_url()
+    # Other choices make another draft: a new import.
+    furniture = parsed(GUIDE, u1).flagged[0].key
+    kept = client.post(reverse(STAGE), {"token": token, "keep": [furniture]})
+    assert kept["Location"] != first["Location"]
+    assert ContentImport.objects.count() == 2
+
+
+def test_uploading_the_same_fixtures_twice_stages_them_once(client, db, ada):
+    client.force_login(ada)
+    files = [("unit-f3.json", (FIXTURE_DIR / "unit-f3.json").read_bytes())]
+
+    def upload_fixtures():
+        return client.post(
+            reverse("admin:units_unit_import"),
+            {"files": [SimpleUploadedFile(n, d, "application/json") for n, d in files]},
+        )
+
+    first, again = upload_fixtures(), upload_fixtures()
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert ContentImport.objects.filter(state="staged").count() == 1
+    # Once that one is discarded, the same files are staged anew.
+    ContentImport.objects.update(state=ContentImport.State.DISCARDED)
+    assert upload_fixtures()["Location"] != first["Location"]
+    assert ContentImport.objects.filter(state="staged").count() == 1
+
+
+def test_staging_is_shared_only_for_the_same_person_kind_and_files(db, ada):
+    other = make_user("otto", ADMIN, is_staff=True)
+    kind = ContentImport.Kind.CONTENT
+    staged = ContentImport.objects.stage(ada, kind, [("a.json", "[]")])
+    assert ContentImport.objects.stage(ada, kind, [("a.json", "[]")]) == staged
+    assert ContentImport.objects.stage(other, kind, [("a.json", "[]")]) != staged
+    assert ContentImport.objects.stage(ada, kind, [("b.json", "[]")]) != staged
+    assert ContentImport.objects.stage(ada, kind, [("a.json", "[ ]")]) != staged
+    assert ContentImport.objects.stage(ada, ContentImport.Kind.ENROLMENTS, [("a.json", "[]")]) != (
+        staged
+    )
+    assert ContentImport.objects.count() == 6 - 1

@@ -27,17 +27,17 @@ from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from . import documents
+from . import documents, uploads
 from .documents import AS_TEXT, DROP, KEEP, LEAVE_OUT, DocumentError, Kind
 from .languages import describe_language, language_choices
 from .models import ContentImport, Unit
@@ -46,8 +46,6 @@ from .text import clean_text
 PERMISSIONS = ("units.add_contentimport", "units.add_unit", "units.change_unit")
 REVIEW_HOURS = 12
 TOKEN_SALT = "units.admin_documents.review"  # noqa: S105 (a namespace, not a secret)
-# What a multipart request adds to the file: the boundary, headers, the other fields.
-REQUEST_SLACK_BYTES = 64 * 1024
 
 EXPIRED_MESSAGE = gettext_lazy(
     "This review has expired or was not made for you. Upload the document again."
@@ -133,30 +131,6 @@ class DecisionsForm(forms.Form):
         return chosen
 
 
-# --- Uploads: refused by size before they are read ---------------------------------
-
-
-class UploadTooLarge(FileUploadHandler):
-    """Stops reading an upload once it passes the limit (for a request that does not
-    say its length, or says less than it sends)."""
-
-    exceeded = False
-
-    def __init__(self, request=None):
-        super().__init__(request)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > documents.MAX_UPLOAD_BYTES:
-            self.exceeded = True
-            raise StopUpload(connection_reset=True)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
-
-
 # --- Views -------------------------------------------------------------------------
 
 
@@ -190,23 +164,17 @@ def upload(request, model_admin):
     _require(request)
     if request.method != "POST":
         return _upload_page(model_admin, request, DocumentForm())
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:  # Django reads such a body as empty too
-        length = 0
-    if length > documents.MAX_UPLOAD_BYTES + REQUEST_SLACK_BYTES:
-        # Refused unread: nothing has touched the body, so nothing is read from it.
-        problem = documents.too_large_message(length)
+    size = uploads.refuse_unread(request, documents.MAX_UPLOAD_BYTES)
+    if size:
+        problem = documents.too_large_message(size)
         return _upload_page(model_admin, request, DocumentForm(), problem, status=413)
-    guard = UploadTooLarge(request)
-    request.upload_handlers.insert(0, guard)
-    return csrf_protect(_read_upload)(request, model_admin, guard)
+    return csrf_protect(_read_upload)(request, model_admin)
 
 
-def _read_upload(request, model_admin, guard):
+def _read_upload(request, model_admin):
     form = DocumentForm(request.POST, request.FILES)  # csrf_protect has read them
-    if guard.exceeded:
-        problem = documents.too_large_message(guard.received)
+    if received := uploads.stopped(request):
+        problem = documents.too_large_message(received)
         return _upload_page(model_admin, request, DocumentForm(), problem, status=413)
     if not form.is_valid():
         return _upload_page(model_admin, request, form, status=400)
@@ -359,6 +327,19 @@ def review_rows(draft, assembled, chosen) -> list[dict]:
     ]
     choices += [(AS_TEXT, _("Not a criterion: text of the answer above")),
                 (LEAVE_OUT, _("Leave it out, with the text under it"))]  # fmt: skip
+    # The same options for every heading, but for the one selected: built once per
+    # selected value, not once per heading (a review may have hundreds of headings).
+    options: dict[str, str] = {}
+
+    def options_selecting(selected: str) -> str:
+        if selected not in options:
+            options[selected] = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((v, " selected" if v == selected else "", label) for v, label in choices),
+            )
+        return options[selected]
+
     rows = []
     for line in draft.lines:
         if line.kind == Kind.BLANK:
@@ -380,12 +361,9 @@ def review_rows(draft, assembled, chosen) -> list[dict]:
                 and documents.english_passage(line.text, draft.facts.language) is not None,
                 "placed": placed,
                 "becomes": _placement_label(placed),
-                "choices": [
-                    {"value": v, "label": label, "selected": chosen.get(line.key) == v}
-                    for v, label in choices
-                ]
+                "options": options_selecting(chosen.get(line.key, ""))
                 if line.kind == Kind.HEADING
-                else [],
+                else "",
                 "pieces": [
                     {
                         "text": piece.text,

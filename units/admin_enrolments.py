@@ -24,9 +24,10 @@ from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from . import enrolling
+from . import enrolling, uploads
 from .errors import Invalid
 from .models import ContentImport, Enrolment, Qualification, Unit
 
@@ -263,7 +264,9 @@ class EnrolmentAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("import/", wrap(self.import_upload), name="units_enrolment_import"),
+            # CSRF is checked in the view, once the request is known to be small enough
+            # to read (the check reads the body).
+            path("import/", wrap(csrf_exempt(self.import_upload)), name="units_enrolment_import"),
             path(
                 "import/<int:pk>/", wrap(self.import_preview), name="units_enrolment_import_preview"
             ),
@@ -296,8 +299,15 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
     def import_upload(self, request):
         self._refuse_unless_may_enrol(request)
+        if size := uploads.refuse_unread(request, enrolling.MAX_CSV_BYTES):
+            return self._upload_page(request, CsvUploadForm(), size)
+        return csrf_protect(self._checked_upload)(request)
+
+    def _checked_upload(self, request):
         posted = request.method == "POST"
         form = CsvUploadForm(request.POST, request.FILES) if posted else CsvUploadForm()
+        if received := uploads.stopped(request):  # known once the body has been read
+            return self._upload_page(request, CsvUploadForm(), received)
         problems = []
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -305,6 +315,11 @@ class EnrolmentAdmin(admin.ModelAdmin):
             if staged is not None:
                 return redirect(staged.preview_url())
             problems = plan.problems
+        return self._upload_page(request, form, problems=problems)
+
+    def _upload_page(self, request, form, too_large=0, problems=()):
+        if too_large:
+            problems = [uploads.too_large_message(too_large, enrolling.MAX_CSV_BYTES)]
         context = self._context(
             request,
             _("Upload a CSV of enrolments"),
@@ -312,7 +327,10 @@ class EnrolmentAdmin(admin.ModelAdmin):
             problems=problems,
             max_rows=number_format(enrolling.MAX_CSV_ROWS, force_grouping=True),
         )
-        return TemplateResponse(request, "admin/units/enrolment/import.html", context)
+        status = 413 if too_large else 200
+        return TemplateResponse(
+            request, "admin/units/enrolment/import.html", context, status=status
+        )
 
     def _staged(self, pk):
         return get_object_or_404(

@@ -29,9 +29,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from . import importing
+from . import importing, uploads
 from .models import ContentImport, Unit
 
 UPLOAD_PERMISSIONS = ("units.add_contentimport", "units.add_unit", "units.change_unit")
@@ -81,11 +82,20 @@ def _require(request, permissions) -> None:
 
 def upload(request, model_admin):
     """The upload page: check every file; stage the import and preview it if there is
-    no problem, or list every problem and keep nothing."""
+    no problem, or list every problem and keep nothing. An upload over the limit is
+    refused by its size, unread (units.uploads)."""
     _require(request, UPLOAD_PERMISSIONS)
+    if size := uploads.refuse_unread(request, importing.MAX_UPLOAD_BYTES):
+        return _upload_page(model_admin, request, UploadForm(), size, status=413)
+    return csrf_protect(_checked_upload)(request, model_admin)
+
+
+def _checked_upload(request, model_admin):
     problems = []
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
+        if received := uploads.stopped(request):  # known once the body has been read
+            return _upload_page(model_admin, request, UploadForm(), received, status=413)
         if form.is_valid():
             plan = importing.validate_files(*_read_uploads(form.cleaned_data["files"]))
             if plan.ok:
@@ -96,6 +106,12 @@ def upload(request, model_admin):
             problems = plan.problems
     else:
         form = UploadForm()
+    return _upload_page(model_admin, request, form, problems=problems)
+
+
+def _upload_page(model_admin, request, form, too_large=0, problems=(), status=200):
+    if too_large:
+        problems = [uploads.too_large_message(too_large, importing.MAX_UPLOAD_BYTES)]
     return TemplateResponse(
         request,
         "admin/units/import_upload.html",
@@ -107,6 +123,7 @@ def upload(request, model_admin):
             problems=importing.problems_shown(problems),
             problem_count=len(problems),
         ),
+        status=status,
     )
 
 
@@ -132,7 +149,11 @@ def unit_urls(model_admin) -> list:
     return [
         path(
             "import/",
-            model_admin.admin_site.admin_view(partial(upload, model_admin=model_admin)),
+            # CSRF is checked in the view, once the request is known to be small enough
+            # to read (the check reads the body).
+            model_admin.admin_site.admin_view(
+                csrf_exempt(partial(upload, model_admin=model_admin))
+            ),
             name="units_unit_import",
         )
     ]

@@ -35,7 +35,8 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext_lazy
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .text import clean_text
 
@@ -51,6 +52,12 @@ MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2_000
 MAX_COMPRESSION_RATIO = 200
 MAX_HEADING_CHARS = 250  # a numbered heading longer than this is a sentence
+# A study guide has a few hundred lines, and a few dozen of them to decide on. More
+# is not a guide (a log, a list, a page of comments pasted in), and its review page
+# would be too long to read or to post back (DATA_UPLOAD_MAX_NUMBER_FIELDS is 1,000):
+# such a document is refused before its lines are classified or shown.
+MAX_LINES = 5_000  # lines that are not blank
+MAX_DECISIONS = 400  # headings to assign and flagged lines or sentences to keep
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -444,7 +451,11 @@ def parse(text: str, facts: UnitFacts) -> Draft:
             )
             % {"unit": facts.code}
         )
-    lines = [Line(index, raw.strip()) for index, raw in enumerate(clean_text(text).split("\n"))]
+    raw_lines = clean_text(text).split("\n")
+    filled = sum(1 for raw in raw_lines if raw.strip())
+    if filled > MAX_LINES:
+        raise DocumentError(too_many_lines_message(filled))
+    lines = [Line(index, raw.strip()) for index, raw in enumerate(raw_lines)]
     for line in lines:
         if not line.text:
             line.kind = Kind.BLANK
@@ -464,7 +475,43 @@ def parse(text: str, facts: UnitFacts) -> Draft:
     _mark_furniture(lines)
     _mark_headings(lines, facts, contents)
     _mark_sentences(lines)
-    return Draft(facts, lines)
+    draft = Draft(facts, lines)
+    decisions = len(draft.flagged) + len(draft.headings)
+    if decisions > MAX_DECISIONS:
+        raise DocumentError(too_many_decisions_message(decisions))
+    return draft
+
+
+def _count(number: int) -> str:
+    return number_format(number, force_grouping=True)
+
+
+def too_many_lines_message(count: int) -> str:
+    return str(
+        ngettext_lazy(
+            "The document has %(count)s line of text; a study guide has at most %(limit)s. "
+            "Split it into one document per unit, and leave out what is not the guide.",
+            "The document has %(count)s lines of text; a study guide has at most %(limit)s. "
+            "Split it into one document per unit, and leave out what is not the guide.",
+            "number",
+        )
+        % {"number": count, "count": _count(count), "limit": _count(MAX_LINES)}
+    )
+
+
+def too_many_decisions_message(count: int) -> str:
+    return str(
+        ngettext_lazy(
+            "The document has %(count)s heading or flagged line to decide on; a review "
+            "page shows at most %(limit)s. Split it into one document per unit, and leave "
+            "out what is not the guide (such as reader comments or lists of links).",
+            "The document has %(count)s headings and flagged lines to decide on; a review "
+            "page shows at most %(limit)s. Split it into one document per unit, and leave "
+            "out what is not the guide (such as reader comments or lists of links).",
+            "number",
+        )
+        % {"number": count, "count": _count(count), "limit": _count(MAX_DECISIONS)}
+    )
 
 
 def _mark_contents(lines: list[Line]) -> set[str]:

@@ -14,13 +14,17 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 class ContentImportManager(models.Manager):
     def stage(self, user, kind, files, *, origin=""):
         """Keep uploaded files (name, text) or (name, text, bytes as uploaded) for
-        preview; nothing is loaded yet."""
-        return self.create(
-            created_by=user,
-            kind=kind,
-            origin=origin,
-            files=[file_entry(*file) for file in files],
-        )
+        preview; nothing is loaded yet. The same files staged again by the same person
+        (a form posted twice, a page reloaded) give the import already waiting, not
+        another one."""
+        entries = [file_entry(*file) for file in files]
+        listed = [{key: f[key] for key in ("name", "sha256", "size")} for f in entries]
+        waiting = self.filter(created_by=user, kind=kind, state=ContentImport.State.STAGED)
+        # Compared here rather than by a JSON lookup, which databases compare differently.
+        for staged in waiting.defer("files").order_by("-created_at"):
+            if staged.file_list == listed:
+                return staged
+        return self.create(created_by=user, kind=kind, origin=origin, files=entries)
 
 
 def file_entry(name: str, text: str, data: bytes | None = None) -> dict:
