@@ -26,7 +26,6 @@ import json
 from django import forms
 from django.contrib import messages
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -38,6 +37,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from . import documents, uploads
+from .admin_common import page_context, require
 from .documents import AS_TEXT, DROP, KEEP, LEAVE_OUT, DocumentError, Kind
 from .languages import describe_language, language_choices
 from .models import ContentImport, Unit
@@ -50,11 +50,6 @@ TOKEN_SALT = "units.admin_documents.review"  # noqa: S105 (a namespace, not a se
 EXPIRED_MESSAGE = gettext_lazy(
     "This review has expired or was not made for you. Upload the document again."
 )
-
-
-def _require(request) -> None:
-    if not request.user.has_perms(PERMISSIONS):
-        raise PermissionDenied
 
 
 # --- Forms -------------------------------------------------------------------------
@@ -134,20 +129,11 @@ class DecisionsForm(forms.Form):
 # --- Views -------------------------------------------------------------------------
 
 
-def _context(model_admin, request, **extra) -> dict:
-    return {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "unit_opts": Unit._meta,
-        **extra,
-    }
-
-
 def _upload_page(model_admin, request, form, problem="", status=200):
     return TemplateResponse(
         request,
         "admin/units/unit/import_document.html",
-        _context(
+        page_context(
             model_admin,
             request,
             title=_("Turn a study guide into a draft"),
@@ -161,7 +147,7 @@ def _upload_page(model_admin, request, form, problem="", status=200):
 @csrf_exempt  # checked by csrf_protect below, once the request's size is known to be small
 def upload(request, model_admin):
     """The upload form; a posted guide is read, parsed and shown for review."""
-    _require(request)
+    require(request, PERMISSIONS)
     if request.method != "POST":
         return _upload_page(model_admin, request, DocumentForm())
     size = uploads.refuse_unread(request, documents.MAX_UPLOAD_BYTES)
@@ -235,7 +221,7 @@ def _reviewed(request):
 @require_POST
 def review(request, model_admin):
     """The review again, with the admin's choices applied."""
-    _require(request)
+    require(request, PERMISSIONS)
     found = _reviewed(request)
     if not isinstance(found, tuple):
         return found
@@ -250,7 +236,7 @@ def review(request, model_admin):
 @require_POST
 def stage(request, model_admin):
     """Stage the draft as a fixture and open its preview: nothing is loaded yet."""
-    _require(request)
+    require(request, PERMISSIONS)
     found = _reviewed(request)
     if not isinstance(found, tuple):
         return found
@@ -291,7 +277,7 @@ def _review_page(
     return TemplateResponse(
         request,
         "admin/units/unit/import_document_review.html",
-        _context(
+        page_context(
             model_admin,
             request,
             title=_("Review the study guide"),

@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from . import enrolling, uploads
+from .admin_common import page_context, require
 from .errors import Invalid
 from .models import ContentImport, Enrolment, Qualification, Unit
 
@@ -285,17 +286,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
     # --- The CSV: upload, preview, confirm or discard -------------------------------
 
-    def _context(self, request, title, **extra):
-        return {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            **extra,
-        }
-
     def _refuse_unless_may_enrol(self, request):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
+        require(request, ["units.add_enrolment"])
 
     def import_upload(self, request):
         self._refuse_unless_may_enrol(request)
@@ -320,9 +312,10 @@ class EnrolmentAdmin(admin.ModelAdmin):
     def _upload_page(self, request, form, too_large=0, problems=()):
         if too_large:
             problems = [uploads.too_large_message(too_large, enrolling.MAX_CSV_BYTES)]
-        context = self._context(
+        context = page_context(
+            self,
             request,
-            _("Upload a CSV of enrolments"),
+            title=_("Upload a CSV of enrolments"),
             form=form,
             problems=problems,
             max_rows=number_format(enrolling.MAX_CSV_ROWS, force_grouping=True),
@@ -348,9 +341,10 @@ class EnrolmentAdmin(admin.ModelAdmin):
                 enrolling.read_csv(f["name"], f["text"].encode(), by=request.user)
                 for f in staged.files
             ]
-        context = self._context(
+        context = page_context(
+            self,
             request,
-            _("Preview of a CSV of enrolments"),
+            title=_("Preview of a CSV of enrolments"),
             staged=staged,
             is_staged=staged.state == ContentImport.State.STAGED,
             plans=plans,

@@ -33,7 +33,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from . import importing, uploads
-from .models import ContentImport, Unit
+from .admin_common import page_context, require
+from .models import ContentImport
 
 UPLOAD_PERMISSIONS = ("units.add_contentimport", "units.add_unit", "units.change_unit")
 CONFIRM_PERMISSIONS = ("units.change_contentimport", "units.add_unit", "units.change_unit")
@@ -66,25 +67,11 @@ class UploadForm(forms.Form):
         ) % {"limit": filesizeformat(importing.MAX_FILE_BYTES)}
 
 
-def _context(model_admin, request, **extra) -> dict:
-    return {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "unit_opts": Unit._meta,
-        **extra,
-    }
-
-
-def _require(request, permissions) -> None:
-    if not request.user.has_perms(permissions):
-        raise PermissionDenied
-
-
 def upload(request, model_admin):
     """The upload page: check every file; stage the import and preview it if there is
     no problem, or list every problem and keep nothing. An upload over the limit is
     refused by its size, unread (units.uploads)."""
-    _require(request, UPLOAD_PERMISSIONS)
+    require(request, UPLOAD_PERMISSIONS)
     if size := uploads.refuse_unread(request, importing.MAX_UPLOAD_BYTES):
         return _upload_page(model_admin, request, UploadForm(), size, status=413)
     return csrf_protect(_checked_upload)(request, model_admin)
@@ -115,7 +102,7 @@ def _upload_page(model_admin, request, form, too_large=0, problems=(), status=20
     return TemplateResponse(
         request,
         "admin/units/import_upload.html",
-        _context(
+        page_context(
             model_admin,
             request,
             title=_("Import units"),
@@ -167,7 +154,7 @@ def _preview_response(request, model_admin, content_import, plan, status=200):
     return TemplateResponse(
         request,
         "admin/units/contentimport/preview.html",
-        _context(
+        page_context(
             model_admin,
             request,
             title=_("Preview of the import"),
@@ -188,7 +175,7 @@ def _preview_response(request, model_admin, content_import, plan, status=200):
 
 def preview(request, pk, model_admin):
     """What confirming would do, checked against the bank as it is now."""
-    _require(request, CONFIRM_PERMISSIONS)
+    require(request, CONFIRM_PERMISSIONS)
     content_import = _content_import(pk)
     if content_import.kind != ContentImport.Kind.CONTENT:
         return redirect(content_import.preview_url())
@@ -201,7 +188,7 @@ def preview(request, pk, model_admin):
 
 @require_POST
 def confirm(request, pk, model_admin):
-    _require(request, CONFIRM_PERMISSIONS)
+    require(request, CONFIRM_PERMISSIONS)
     content_import = _content_import(pk)
     if content_import.kind != ContentImport.Kind.CONTENT:
         raise PermissionDenied
@@ -227,7 +214,7 @@ def confirm(request, pk, model_admin):
 
 @require_POST
 def discard(request, pk, model_admin):
-    _require(request, CONFIRM_PERMISSIONS)
+    require(request, CONFIRM_PERMISSIONS)
     content_import = _content_import(pk)
     try:
         importing.content_import_discard(content_import=content_import)
