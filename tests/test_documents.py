@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core import serializers, signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -925,3 +926,14 @@ def test_staging_is_shared_only_for_the_same_person_kind_and_files(db, ada):
         staged
     )
     assert ContentImport.objects.count() == 6 - 1
+
+
+@pytest.mark.parametrize("case", sorted(LARGE_UPLOADS))
+def test_the_upload_pages_still_check_the_csrf_token(u1, ada, case):
+    # The pages check the token themselves, after the size: without it, 403.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(ada)
+    name, _ = LARGE_UPLOADS[case]
+    response = client.post(reverse(name), {"x": "y"})
+    assert response.status_code == 403
+    assert ContentImport.objects.count() == 0
