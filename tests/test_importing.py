@@ -1125,3 +1125,18 @@ def test_only_the_first_hundred_problems_are_listed(ada_client, tmp_path, capsys
         assert (
             lines[-1] == "… and 50 more problems: correct these first, then check the files again."
         )
+
+
+def test_the_previews_text_carries_its_language(ada_client, bank):
+    """A changed Korean model answer is marked Korean, a unit's English title English."""
+    objects = json.loads(FIXTURE_FILES[0].read_text())
+    objects[0]["fields"]["title"] = "Demonstrate a good understanding of customer service"
+    answer = next(
+        o for o in objects if o["model"] == "units.modelanswer" and o["fields"]["language"] == "ko"
+    )
+    answer["fields"]["body"] += "\n\n추가 문단."
+    upload(ada_client, as_file(objects, "unit-f3.json"))
+    page = ada_client.get(ContentImport.objects.get(state="staged").preview_url())
+    html = page.content.decode()
+    assert '<div class="import-diff" lang="en">Demonstrate' in html
+    assert '<div class="import-diff" lang="ko">' in html

@@ -367,6 +367,7 @@ class Change:
     old: str
     new: str
     diff: Any = None  # a units.text.WordDiff for text
+    language: str = ""  # the BCP 47 tag of the text, for the page's lang attribute
 
 
 @dataclass
@@ -921,6 +922,21 @@ def _build(item: Item, bank: Bank, uploaded: dict, problems: list[Problem]) -> N
         item.changes = _changes(item, existing, instance)
 
 
+# Content written in English: the assessed wording of units and criteria.
+_ENGLISH_FIELDS = {"title", "description", "qualification", "group", "outcome", "question"}
+
+
+def _text_language(instance, name: str) -> str:
+    """The language a field's text is in: the object's own for a model answer's,
+    introduction's or reading's text, English for a unit's or criterion's wording."""
+    language = getattr(instance, "language", None)
+    if language and name in {"body", "question", "title"}:
+        return language
+    if name == "title_en" or (language is None and name in _ENGLISH_FIELDS):
+        return "en"
+    return ""
+
+
 def _changes(item: Item, existing, instance) -> list[Change]:
     changes = []
     for name in item.values:
@@ -931,7 +947,15 @@ def _changes(item: Item, existing, instance) -> list[Change]:
         diff = None
         if isinstance(model_field, models.TextField | models.CharField):
             diff = word_diff(old or "", new or "")
-        changes.append(Change(str(model_field.verbose_name), _display(old), _display(new), diff))
+        changes.append(
+            Change(
+                str(model_field.verbose_name),
+                _display(old),
+                _display(new),
+                diff,
+                _text_language(instance, name),
+            )
+        )
     for name in item.many:
         old_codes = sorted(unit.code for unit in getattr(existing, name).all())
         new_codes = sorted(ref[0] for ref in item.many[name])
