@@ -40,7 +40,9 @@ screenshots: install
 	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_keyboard_and_screens.py tests/e2e/test_languages.py
 
 # Performance on PostgreSQL (not part of make test): see docs/benchmarks.md.
-# BENCH_ARGS, e.g. "--scale 10" or "--fresh"; BENCH_PG names the server.
+# BENCH_ARGS, e.g. "--scale 10", "--fresh", "--rounds 5" (the floor and each page
+# measured interleaved, 3 rounds by default) or, for a quick look that leaves the
+# docs alone, "--scale 0.1 --duration 3 --output var/bench.md"; BENCH_PG names the server.
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk)
 	$(BIN)/python -m benchmark.run $(BENCH_ARGS)

@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -34,21 +33,27 @@ from pathlib import Path
 
 import psycopg2
 
-from benchmark.run import (
+from benchmark.harness import (
     CONNECTIONS,
+    CORES,
     PYTHON,
     ROOT,
     SERVER,
-    WRK_SAVE,
+    autosave,
+    gunicorn,
+    interleaved,
+    load_average,
     log,
+    server_environment,
+    spread,
     wait_until_up,
+    write_plan,
     wrk,
 )
-from benchmark.run import environment as bench_environment
 
 DATABASE = "nvqbank_cluster"
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/8")
-WORKERS = os.cpu_count() or 1  # per instance: two instances have the cores' double
+WORKERS = CORES  # per instance: two instances have the cores' double
 STATE = ROOT / "var" / "bench-cluster"
 
 NGINX_CONF = """
@@ -84,9 +89,8 @@ http {{
 
 
 def environment(**extra) -> dict[str, str]:
-    return bench_environment(
-        0,
-        DATABASE_URL=f"{SERVER}/{DATABASE}",
+    return server_environment(
+        f"{SERVER}/{DATABASE}",
         REDIS_URL=REDIS,
         PROXY_COUNT="1",  # the balancer adds X-Forwarded-For
         **extra,
@@ -126,27 +130,6 @@ def prepare(scale: float) -> None:
         ["redis-cli", "-u", REDIS, "flushdb"],  # noqa: S607
         check=True,
         capture_output=True,
-    )
-
-
-def gunicorn(port: int) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603 - gunicorn from our venv
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "nvqbank.wsgi",
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--backlog",
-            "256",
-        ],
-        cwd=ROOT,
-        env=environment(),
     )
 
 
@@ -231,23 +214,8 @@ def walk_through(base: str, person: dict) -> dict:
     }
 
 
-def write_plan(plan: Path) -> None:
-    """Signed-in sessions for wrk's autosave script, with each answer's current version."""
-    sessions = json.loads(manage("bench_sessions", "--count", str(CONNECTIONS)))
-    plan.write_text(
-        "sessions = {\n"
-        + "".join(
-            f'  {{sessionid="{s["sessionid"]}", csrf="{s["csrf"]}", path="{s["save_path"]}", '
-            f'version={s["version"]}, owner="{s["owner"]}", text="{s["text"]}"}},\n'
-            for s in sessions
-        )
-        + "}\n",
-        encoding="utf-8",
-    )
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+def sessions() -> list[dict]:
+    return json.loads(manage("bench_sessions", "--count", str(CONNECTIONS)))
 
 
 def measure(label: str, base: str, first: dict, plan: Path, duration: int) -> dict:
@@ -260,11 +228,9 @@ def measure(label: str, base: str, first: dict, plan: Path, duration: int) -> di
         result["load " + name] = load_average()
         result[name] = wrk(base + first["criterion_path"], duration, *extra)
     # Each save moves its answer's version on: start from the versions stored now.
-    write_plan(plan)
+    write_plan(sessions(), plan)
     result["load autosave"] = load_average()
-    result["autosave"] = wrk(
-        base + "/", duration, "-s", str(WRK_SAVE), threads=CONNECTIONS, script_args=[str(plan)]
-    )
+    result["autosave"] = autosave(base, duration, plan)
     log(
         f"  {label}: criterion {result['criterion']['rps']:.0f} req/s, "
         f"autosave {result['autosave']['rps']:.0f} req/s"
@@ -277,7 +243,7 @@ def report(walk: dict, results: list[dict], scale: float, duration: int) -> str:
         f"`make bench-cluster` on {time.strftime('%Y-%m-%d %H:%M')} UTC: scale {scale} "
         f"({DATABASE}), two gunicorn instances of {WORKERS} sync workers each, nginx "
         f"(1 worker process) round robin on loopback, Redis for cache and sessions, wrk "
-        f"with {CONNECTIONS} connections for {duration} s; {os.cpu_count()} cores shared "
+        f"with {CONNECTIONS} connections for {duration} s; {CORES} cores shared "
         "by everything.",
         "",
         "One session cookie through the balancer:",
@@ -318,8 +284,8 @@ def report(walk: dict, results: list[dict], scale: float, duration: int) -> str:
         for label, rounds in by_set_up.items():
             cells = []
             for page in ("criterion", "autosave"):
-                rates = sorted(r[page]["rps"] for r in rounds)
-                cells.append(f"{statistics.median(rates):.0f} ({rates[0]:.0f}–{rates[-1]:.0f})")
+                middle, low, high = spread([r[page]["rps"] for r in rounds])
+                cells.append(f"{middle:.0f} ({low:.0f}–{high:.0f})")
             lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines) + "\n"
 
@@ -343,11 +309,15 @@ def main() -> int:
     }
     STATE.mkdir(parents=True, exist_ok=True)
     prepare(args.scale)
-    sessions = json.loads(manage("bench_sessions", "--count", str(CONNECTIONS + 1)))
-    person, sessions = sessions[-1], sessions[:-1]
+    people = json.loads(manage("bench_sessions", "--count", str(CONNECTIONS + 1)))
+    person, first = people[-1], people[0]
     person["username"] = f"candidate{CONNECTIONS}"
     plan = STATE / "autosave-sessions.lua"
-    processes = [gunicorn(ports["a"]), gunicorn(ports["b"]), nginx(ports)]
+    processes = [
+        gunicorn(ports["a"], WORKERS, environment()),
+        gunicorn(ports["b"], WORKERS, environment()),
+        nginx(ports),
+    ]
     try:
         for port in (ports["a"], ports["b"], ports["balancer"]):
             wait_until_up(f"http://127.0.0.1:{port}/bench/fortunes/")
@@ -363,11 +333,10 @@ def main() -> int:
             ("two instances, through nginx", balancer),
         ]
         results = []
-        for round_ in range(1, args.rounds + 1):
-            # Interleaved, so a change in the machine's load falls on every set-up.
-            for label, base in set_ups if round_ % 2 else reversed(set_ups):
-                name = f"{label} (round {round_})" if args.rounds > 1 else label
-                results.append(measure(name, base, sessions[0], plan, args.duration))
+        # Interleaved, so a change in the machine's load falls on every set-up.
+        for round_, (label, base) in interleaved(args.rounds, set_ups, alternate=True):
+            name = f"{label} (round {round_})" if args.rounds > 1 else label
+            results.append(measure(name, base, first, plan, args.duration))
     finally:
         for process in reversed(processes):
             process.terminate()

@@ -1,41 +1,57 @@
 """make bench: generate data on PostgreSQL, measure every key page, compare throughput
 with a Fortunes floor under gunicorn, print one table and write docs/benchmarks.md.
 
-    python -m benchmark.run [--scale 1] [--compare-scale 0.1] [--duration 10] [--keep]
+    python -m benchmark.run [--scale 1] [--compare-scale 0.1] [--duration 10] [--rounds 3]
+                            [--requests 200] [--fresh] [--output docs/benchmarks.md]
 
 Each scale gets its own database (nvqbank_bench_<scale>), generated once and kept
 for later runs unless --fresh is given.
+
+Throughput is measured in rounds: for each page, the floor and then the page, one
+after the other, and the page's ratio is its rate over the floor's of the same round;
+the rounds go round the pages, so a change in the machine's load falls on all of them.
+The table gives the median of the rounds with the lowest and highest, the load before
+each round, and marks a figure noisy when its rounds disagree or the machine was busy.
 """
 
 import argparse
 import json
-import os
 import platform
-import re
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import psycopg2
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
-SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-WORKERS = 2 * (os.cpu_count() or 1)
-CONNECTIONS = 16
-# One key for every process of a run: sessions made by one are read by the others.
-SECRET_KEY = os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50)
+from benchmark.harness import (
+    CONNECTIONS,
+    CORES,
+    NOISY_SPREAD,
+    PYTHON,
+    ROOT,
+    SERVER,
+    autosave,
+    free_port,
+    gunicorn,
+    interleaved,
+    is_wide,
+    log,
+    machine_load,
+    server_environment,
+    spread,
+    wait_until_up,
+    write_plan,
+    wrk,
+)
+
+WORKERS = 2 * CORES
 TARGETS = {"queries": 12, "ratio": 0.5, "p95_ms": 100, "search_p95_ms": 50, "diff_ms": 1000}
-WRK_SAVE = ROOT / "benchmark" / "autosave.lua"
-
-
-def log(message: str) -> None:
-    sys.stderr.write(message + "\n")
+FLOOR = "floor (Fortunes)"
+# The pages measured under wrk beside the floor; the ratio targets hold for the first three.
+THROUGHPUT = ["criterion", "drafting", "autosave", "search (candidate)"]
+RATIO_TARGETS = {"criterion", "drafting", "autosave"}
 
 
 def database_url(scale: float) -> str:
@@ -43,23 +59,7 @@ def database_url(scale: float) -> str:
 
 
 def environment(scale: float, **extra) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url(scale),
-        "DEBUG": "0",
-        "HTTPS": "0",
-        "SECRET_KEY": SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "BENCHMARK": "1",
-        "CONN_MAX_AGE": "600",
-        "LOG_LEVEL": "WARNING",
-        # The load is many saves from few people: measure the save, not the limit.
-        "RATE_LIMIT_SAVE": "1000000/m",
-        "DJANGO_SETTINGS_MODULE": "nvqbank.settings",
-        # Production static files: hashed names from a manifest, served by whitenoise.
-        "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
-        **extra,
-    }
+    return server_environment(database_url(scale), **extra)
 
 
 def manage(scale: float, *args: str, capture: bool = False) -> str:
@@ -115,101 +115,54 @@ def index_for_search(scale: float) -> None:
     log(f"scale {scale}: {summary.strip()} (run took {time.monotonic() - started:.0f}s)")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def sessions_for(scale: float) -> list[dict]:
+    """Signed-in candidates (bench_sessions), with their answers' versions as stored now."""
+    return json.loads(manage(scale, "bench_sessions", "--count", str(CONNECTIONS), capture=True))
 
 
-def wait_until_up(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer at {url}")
-
-
-def wrk(url: str, duration: int, *extra: str, threads: int = 2, script_args=()) -> dict:
-    command = ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{duration}s", *extra, url]
-    if script_args:
-        command += ["--", *script_args]
-    output = subprocess.run(  # noqa: S603 - wrk from the system
-        command,  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    errors = re.search(r"Socket errors: .*", output)
-    return {
-        "rps": rate,
-        "non_2xx": int(bad.group(1)) if bad else 0,
-        "errors": errors.group(0) if errors else "",
-    }
-
-
-def throughput(scale: float, duration: int) -> dict:
-    sessions = json.loads(
-        manage(scale, "bench_sessions", "--count", str(CONNECTIONS), capture=True)
-    )
+def throughput(scale: float, duration: int, rounds: int) -> dict[str, list[dict]]:
+    """Each page's rounds: the load before, the floor, the page and their ratio."""
+    sessions = sessions_for(scale)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(  # noqa: S603 - gunicorn from our venv
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "nvqbank.wsgi",
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--backlog",
-            "256",
-        ],
-        cwd=ROOT,
-        env=environment(scale),
-    )
+    server = gunicorn(port, WORKERS, environment(scale))
     try:
         wait_until_up(f"{base}/bench/fortunes/")
         first = sessions[0]
-        cookie = f"Cookie: sessionid={first['sessionid']}"
+        cookie = ["-H", f"Cookie: sessionid={first['sessionid']}"]
+        paths = {
+            "criterion": first["criterion_path"],
+            "drafting": first["write_path"],
+            "search (candidate)": first["search_path"],
+        }
+        plan = ROOT / "var" / "autosave-sessions.lua"
         log(
             f"throughput: {WORKERS} gunicorn workers, wrk with {CONNECTIONS} connections, "
-            f"{duration}s each"
+            f"{rounds} rounds of the floor then the page, {duration}s each"
         )
-        results = {}
-        for name, path, headers in [
-            ("floor (Fortunes)", "/bench/fortunes/", []),
-            ("criterion", first["criterion_path"], ["-H", cookie]),
-            ("drafting", first["write_path"], ["-H", cookie]),
-        ]:
-            wrk(base + path, 2, *headers)  # warm up every worker
-            results[name] = wrk(base + path, duration, *headers)
-            log(f"  {name}: {results[name]['rps']:.0f} req/s")
-        plan = ROOT / "var" / "autosave-sessions.lua"
-        plan.parent.mkdir(exist_ok=True)
-        plan.write_text(
-            "sessions = {\n"
-            + "".join(
-                f'  {{sessionid="{s["sessionid"]}", csrf="{s["csrf"]}", path="{s["save_path"]}", '
-                f'version={s["version"]}, owner="{s["owner"]}", text="{s["text"]}"}},\n'
-                for s in sessions
+        wrk(f"{base}/bench/fortunes/", 2)  # warm every worker up
+        for path in paths.values():
+            wrk(base + path, 2, *cookie)
+        results: dict[str, list[dict]] = {name: [] for name in THROUGHPUT}
+        for round_, name in interleaved(rounds, THROUGHPUT):
+            if name == "autosave":
+                # Every save moves its answer's version on: start from the stored ones.
+                write_plan(sessions if round_ == 1 else sessions_for(scale), plan)
+            load = machine_load(drain_url=f"{base}/bench/fortunes/")
+            floor = wrk(f"{base}/bench/fortunes/", duration)
+            if name == "autosave":
+                page = autosave(base, duration, plan)
+            else:
+                page = wrk(base + paths[name], duration, *cookie)
+            ratio = page["rps"] / floor["rps"] if floor["rps"] else 0.0
+            results[name].append(
+                {"round": round_, "load": load, "floor": floor, "page": page, "ratio": ratio}
             )
-            + "}\n",
-            encoding="utf-8",
-        )
-        # One wrk thread per connection, so each keeps its own answer's version.
-        results["autosave"] = wrk(
-            base + "/", duration, "-s", str(WRK_SAVE), threads=CONNECTIONS, script_args=[str(plan)]
-        )
-        log(f"  autosave: {results['autosave']['rps']:.0f} req/s")
+            log(
+                f"  round {round_}, {name}: floor {floor['rps']:.0f}, page {page['rps']:.0f} "
+                f"req/s, ratio {ratio:.2f}; load before {load['average']} "
+                f"({load['others']:.1f} others running)"
+            )
         return results
     finally:
         server.terminate()
@@ -239,7 +192,7 @@ def machine() -> str:
     import django
 
     return (
-        f"{os.cpu_count()} cores ({cpu}), {memory} GiB memory, {platform.system()} "
+        f"{CORES} cores ({cpu}), {memory} GiB memory, {platform.system()} "
         f"{platform.release()}; Python {platform.python_version()}, Django {django.get_version()}, "
         f"PostgreSQL {pg}; gunicorn {WORKERS} sync workers, DEBUG off, cached templates, "
         f"persistent connections (CONN_MAX_AGE=600); load from wrk on loopback, "
@@ -247,23 +200,51 @@ def machine() -> str:
     )
 
 
+def noisy(rounds: list[dict], rates: list[float]) -> str:
+    """Why a figure is not to be trusted on its own ("" when it can be)."""
+    reasons = []
+    if is_wide(rates):
+        reasons.append(f"rounds {max(rates) / min(rates):.2f}× apart")
+    busy = [str(r["round"]) for r in rounds if r["load"]["others"] > CORES]
+    if busy and len(rounds) > len({r["round"] for r in rounds}):  # the floor: beside every page
+        reasons.append(f"machine busy before {len(busy)} of its {len(rounds)} measures")
+    elif busy:
+        reasons.append(f"machine busy before round {', '.join(busy)}")
+    return "; ".join(reasons)
+
+
+def median_cell(values: list[float], digits: int) -> str:
+    middle, low, high = spread(values)
+    return f"{middle:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
+
+
 def table(scale, compare, measured, compared, rates) -> tuple[str, list[str]]:
-    floor = rates["floor (Fortunes)"]["rps"]
+    floors = [r["floor"]["rps"] for rounds in rates.values() for r in rounds]
+    all_rounds = [r for rounds in rates.values() for r in rounds]
     rows = [
         f"| page | queries at scale {compare} | queries at scale {scale} | p50 ms | p95 ms "
-        f"| req/s (gunicorn) | ratio to floor |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| floor (Fortunes) | | 1 | | | {floor:.0f} | 1.00 |",
+        "| req/s (gunicorn), median (lowest–highest) | ratio to floor, median (lowest–highest) "
+        "| load average before each round (others running) | noisy |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        f"| {FLOOR} | | 1 | | | {median_cell(floors, 0)} | 1.00 | "
+        f"| {noisy(all_rounds, floors) or 'no'} |",
     ]
     misses = []
     for name, result in measured.items():
         other = compared.get(name, {}).get("queries", "–")
-        rate = rates.get(name)
-        rps = f"{rate['rps']:.0f}" if rate else ""
-        ratio = f"{rate['rps'] / floor:.2f}" if rate else ""
+        rounds = rates.get(name)
+        rps = ratio = load = flag = ""
+        if rounds:
+            ratios = [r["ratio"] for r in rounds]
+            rps = median_cell([r["page"]["rps"] for r in rounds], 0)
+            ratio = median_cell(ratios, 2)
+            load = ", ".join(
+                f"{r['load']['average'].split()[0]} ({r['load']['others']:.1f})" for r in rounds
+            )
+            flag = noisy(rounds, ratios)
         rows.append(
             f"| {name} | {other} | {result['queries']} | {result['p50_ms']} | {result['p95_ms']} "
-            f"| {rps} | {ratio} |"
+            f"| {rps} | {ratio} | {load} | {flag or ('no' if rounds else '')} |"
         )
         if result["queries"] > TARGETS["queries"]:
             misses.append(f"{name}: {result['queries']} queries (target ≤ {TARGETS['queries']})")
@@ -274,15 +255,38 @@ def table(scale, compare, measured, compared, rates) -> tuple[str, list[str]]:
         target = TARGETS["search_p95_ms" if name.startswith("search") else "p95_ms"]
         if result["p95_ms"] > target:
             misses.append(f"{name}: p95 {result['p95_ms']} ms (target ≤ {target} ms)")
-        if (
-            rate
-            and name in {"criterion", "drafting", "autosave"}
-            and rate["rps"] / floor < TARGETS["ratio"]
-        ):
-            misses.append(f"{name}: {rate['rps'] / floor:.0%} of the floor (target ≥ 50%)")
-        if rate and (rate["non_2xx"] or rate["errors"]):
-            misses.append(f"{name}: {rate['non_2xx']} non-2xx responses {rate['errors']}")
+        if not rounds:
+            continue
+        middle = spread(ratios)[0]
+        if name in RATIO_TARGETS and middle < TARGETS["ratio"]:
+            misses.append(
+                f"{name}: {middle:.0%} of the floor, the median of {len(rounds)} rounds "
+                f"(target ≥ {TARGETS['ratio']:.0%})" + (f"; noisy: {flag}" if flag else "")
+            )
+        for r in rounds:
+            for label, got in ((FLOOR, r["floor"]), (name, r["page"])):
+                if got["non_2xx"] or got["errors"]:
+                    misses.append(
+                        f"{label}, round {r['round']} (beside {name}): {got['non_2xx']} "
+                        f"non-2xx responses {got['errors']}".rstrip()
+                    )
     return "\n".join(rows), misses
+
+
+def rounds_table(rates: dict[str, list[dict]]) -> str:
+    """Every round as measured: what the medians above are taken from."""
+    rows = [
+        "| page | round | load average before (1, 5, 15 min) | others running before "
+        "| floor req/s | page req/s | ratio |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, rounds in rates.items():
+        for r in rounds:
+            rows.append(
+                f"| {name} | {r['round']} | {r['load']['average']} | {r['load']['others']:.1f} "
+                f"| {r['floor']['rps']:.0f} | {r['page']['rps']:.0f} | {r['ratio']:.2f} |"
+            )
+    return "\n".join(rows)
 
 
 def diff_table(results: dict) -> tuple[str, list[str]]:
@@ -310,7 +314,10 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--compare-scale", type=float, default=0.1)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk a measure")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of the floor then the page, for each page"
+    )
     parser.add_argument("--fresh", action="store_true", help="regenerate the data")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
@@ -325,10 +332,11 @@ def main() -> int:
         measured[scale] = json.loads(
             manage(scale, "bench_measure", "--requests", str(args.requests), capture=True)
         )
-    rates = throughput(args.scale, args.duration)
+    rates = throughput(args.scale, args.duration, max(args.rounds, 1))
     rows, misses = table(
         args.scale, args.compare_scale, measured[args.scale], measured[args.compare_scale], rates
     )
+    rows += "\n\nThroughput, round by round:\n\n" + rounds_table(rates)
     log("measuring the revision diff on two 100,000-character revisions")
     diff_rows, diff_misses = diff_table(json.loads(manage(args.scale, "bench_diff", capture=True)))
     rows += "\n\n" + diff_rows
@@ -346,12 +354,16 @@ def main() -> int:
         f"{args.compare_scale}).\n\n"
         f"Machine: {machine()}\n\n"
         "Latency is server-side (Django's test client in-process, after one warm-up "
-        f"request, {args.requests} requests a page); throughput is gunicorn under wrk for "
-        f"{args.duration} s. Targets: ≤ {TARGETS['queries']} queries on every page and the "
-        "same at every scale; the criterion page and autosave at ≥ 50% of the floor's "
-        f"throughput; p95 ≤ {TARGETS['p95_ms']} ms (a search: ≤ {TARGETS['search_p95_ms']} "
-        "ms); a compare of two 100,000-character "
-        f"revisions (bench_diff) < {TARGETS['diff_ms']} ms.\n\n"
+        f"request, {args.requests} requests a page); throughput is gunicorn under wrk, "
+        f"{args.rounds} rounds of the floor then the page for {args.duration} s each, the "
+        "ratio taken within a round and its median reported with the lowest and highest; a "
+        f"figure is noisy when its rounds are more than {NOISY_SPREAD}× apart or more tasks "
+        f"than the {CORES} cores were running before a round (see Reading the results). "
+        f"Targets: ≤ {TARGETS['queries']} queries on every page and the "
+        "same at every scale; the criterion page, the drafting page and autosave at "
+        f"≥ {TARGETS['ratio']:.0%} of the floor's throughput (the median ratio); "
+        f"p95 ≤ {TARGETS['p95_ms']} ms (a search: ≤ {TARGETS['search_p95_ms']} ms); "
+        f"a compare of two 100,000-character revisions (bench_diff) < {TARGETS['diff_ms']} ms.\n\n"
         + rows
         + "\n\n"
         + verdict
@@ -365,6 +377,25 @@ def main() -> int:
 
 NOTES = """
 ## Reading the results
+
+**How throughput is measured.** One run of wrk against one page says more about
+what else the machine was doing than about the page: on this shared 2-core machine
+the floor alone has measured anywhere from 200 to 1,200 req/s. So each page is
+measured in rounds (`--rounds`, 3 by default): the floor for `--duration` seconds,
+then the page for as long, and the page's ratio is its rate over the floor's *of the
+same round*, taken seconds apart, under the same load. The rounds go round the pages
+(criterion, drafting, autosave, search; then again), so a change in the load falls
+on every page rather than on one. The table gives the median of the rounds with the
+lowest and highest, and the round-by-round table below it every measure. The 1-minute
+load average before each round is shown, but it lags by a
+minute and so mostly shows the benchmark's own previous round; beside it, in
+brackets, are the tasks that others had running just before the round: wrk stopped,
+our server idle, sampled for a second from `/proc/stat`. A figure is marked noisy
+when its rounds are more than 1.3× apart, or when more tasks than there are cores
+were running before a round (the page then shared the cores with someone else).
+A noisy figure is a measure of the machine as much as of the page: rerun on a
+quiet machine before drawing conclusions from it. The targets are checked against
+the median ratio.
 
 **Query counts** are the same at every scale and within the budget: each page
 fetches what it shows with `select_related`/`prefetch_related` and aggregates,

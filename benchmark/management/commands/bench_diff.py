@@ -14,9 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from units import services
-from units.models import Assignment, LearningOutcome, Unit
+from units.models import Assignment, Enrolment, LearningOutcome, Unit
 from units.roles import ASSESSOR, CANDIDATE, ensure_roles
 from units.text import MAX_ANSWER_CHARS
 
@@ -64,13 +65,20 @@ class Command(BaseCommand):
 
     def _measure(self, old: str, new: str, count: int) -> dict:
         ensure_roles()
-        unit = Unit.objects.create(code="BENCH-DIFF", slug="bench-diff", title="Diff benchmark")
+        # Published, and the candidate enrolled on it: only then are its answers shown.
+        unit = Unit.objects.create(
+            code="BENCH-DIFF",
+            slug="bench-diff",
+            title="Diff benchmark",
+            published_at=timezone.now(),
+        )
         criterion = LearningOutcome.objects.create(
             unit=unit, code="1.1", outcome="LO1", question="Q?"
         )
         candidate = _person("bench-diff-candidate", CANDIDATE)
         assessor = _person("bench-diff-assessor", ASSESSOR)
         Assignment.objects.create(candidate=candidate, assessor=assessor)
+        Enrolment.objects.create(candidate=candidate, unit=unit, enrolled_at=timezone.now())
         first = services.draft_submit(
             candidate=candidate, criterion=criterion, text=old, base_version=0, declaration=True
         )

@@ -42,6 +42,8 @@ class Command(BaseCommand):
                     "save_path": reverse("units:save", kwargs=at),
                     "write_path": reverse("units:write", kwargs=at),
                     "criterion_path": reverse("units:criterion", kwargs=at),
+                    # As bench_measure's "search (candidate)": words found in nearly every answer.
+                    "search_path": reverse("units:search") + "?q=complaint+procedure",
                 }
             )
         self.stdout.write(json.dumps(sessions))
