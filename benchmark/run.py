@@ -47,11 +47,13 @@ from benchmark.harness import (
 )
 
 WORKERS = 2 * CORES
-TARGETS = {"queries": 12, "ratio": 0.5, "p95_ms": 100, "search_p95_ms": 50, "diff_ms": 1000}
+# Issue 15's targets: every page ≤ 8 queries and p95 ≤ 50 ms (a search too).
+TARGETS = {"queries": 8, "p95_ms": 50, "search_p95_ms": 50, "diff_ms": 1000}
 FLOOR = "floor (Fortunes)"
 # The pages measured under wrk beside the floor; the ratio targets hold for the first three.
 THROUGHPUT = ["criterion", "drafting", "autosave", "search (candidate)"]
-RATIO_TARGETS = {"criterion", "drafting", "autosave"}
+# The share of the floor's throughput each page must reach (the median ratio).
+RATIO_TARGETS = {"criterion": 0.5, "drafting": 0.35, "autosave": 0.5}
 
 
 def database_url(scale: float) -> str:
@@ -258,10 +260,10 @@ def table(scale, compare, measured, compared, rates) -> tuple[str, list[str]]:
         if not rounds:
             continue
         middle = spread(ratios)[0]
-        if name in RATIO_TARGETS and middle < TARGETS["ratio"]:
+        if name in RATIO_TARGETS and middle < RATIO_TARGETS[name]:
             misses.append(
                 f"{name}: {middle:.0%} of the floor, the median of {len(rounds)} rounds "
-                f"(target ≥ {TARGETS['ratio']:.0%})" + (f"; noisy: {flag}" if flag else "")
+                f"(target ≥ {RATIO_TARGETS[name]:.0%})" + (f"; noisy: {flag}" if flag else "")
             )
         for r in rounds:
             for label, got in ((FLOOR, r["floor"]), (name, r["page"])):
@@ -361,7 +363,8 @@ def main() -> int:
         f"than the {CORES} cores were running before a round (see Reading the results). "
         f"Targets: ≤ {TARGETS['queries']} queries on every page and the "
         "same at every scale; the criterion page, the drafting page and autosave at "
-        f"≥ {TARGETS['ratio']:.0%} of the floor's throughput (the median ratio); "
+        f"≥ {RATIO_TARGETS['criterion']:.0%}, {RATIO_TARGETS['drafting']:.0%} and "
+        f"{RATIO_TARGETS['autosave']:.0%} of the floor's throughput (the median ratio); "
         f"p95 ≤ {TARGETS['p95_ms']} ms (a search: ≤ {TARGETS['search_p95_ms']} ms); "
         f"a compare of two 100,000-character revisions (bench_diff) < {TARGETS['diff_ms']} ms.\n\n"
         + rows
