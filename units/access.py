@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, JsonResponse
@@ -31,10 +32,24 @@ def wants_json(request) -> bool:
 ROLE_CODENAMES = ("draft_answer", "review_answer", "change_unit")
 
 
+ROLES_CACHE_SECONDS = 24 * 60 * 60
+
+
+def _roles_cache_key(user) -> str | None:
+    """The cache key of the person's roles, by their profile's roles_version, when the
+    profile came with the user (units.backends.PersonBackend): no query to build it."""
+    profile = get_user_model().profile.related.get_cached_value(user, default=None)
+    return f"roles:{user.pk}:{profile.roles_version}" if profile is not None else None
+
+
 def role_permissions(user) -> frozenset[str]:
     """Which of the role permissions the user holds, directly or through a group.
 
-    One query, remembered on the user object for the request (has_perm takes two).
+    Remembered on the user object for the request, and in the cache under the
+    profile's roles_version, which any change of their groups or permissions
+    moves on (units.roles.connect): no query on most requests, and a change of
+    role shows on the very next one. Active and superuser come from the user row,
+    read on every request.
     """
     held = getattr(user, "_role_permissions", None)
     if held is None:
@@ -43,12 +58,17 @@ def role_permissions(user) -> frozenset[str]:
         elif user.is_superuser:
             held = frozenset(ROLE_CODENAMES)
         else:
-            held = frozenset(
-                Permission.objects.filter(Q(group__user=user) | Q(user=user))
-                .filter(content_type__app_label="units", codename__in=ROLE_CODENAMES)
-                .values_list("codename", flat=True)
-                .distinct()
-            )
+            key = _roles_cache_key(user)
+            held = cache.get(key) if key else None
+            if held is None:
+                held = frozenset(
+                    Permission.objects.filter(Q(group__user=user) | Q(user=user))
+                    .filter(content_type__app_label="units", codename__in=ROLE_CODENAMES)
+                    .values_list("codename", flat=True)
+                    .distinct()
+                )
+                if key:
+                    cache.set(key, held, ROLES_CACHE_SECONDS)
         user._role_permissions = held
     return held
 

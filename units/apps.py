@@ -7,7 +7,8 @@ class UnitsConfig(AppConfig):
     verbose_name = _("Units and answers")
 
     def ready(self):
-        from . import search, security
+        from . import roles, search, security
 
         security.connect()
         search.connect()
+        roles.connect()

@@ -70,3 +70,62 @@ def ensure_roles(group_model=None, permission_model=None, roles=None) -> None:
                 for app, codename in wanted
             )
         )
+
+
+def bump_roles_version(users) -> None:
+    """Move on the roles_version of these people (a queryset or ids of users)."""
+    from django.db.models import F
+
+    from .models import Profile
+
+    Profile.objects.filter(user__in=users).update(roles_version=F("roles_version") + 1)
+
+
+def _people_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A person's groups or own permissions changed (from either side)."""
+    if action == "pre_clear" and reverse:
+        bump_roles_version(instance.user_set.all())  # a group or permission emptied
+    elif action == "pre_clear" or (action in ("post_add", "post_remove") and not reverse):
+        bump_roles_version([instance.pk])
+    elif action in ("post_add", "post_remove"):
+        bump_roles_version(pk_set)
+
+
+def _group_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A group's permissions changed: everyone in the group (from either side)."""
+    from django.contrib.auth import get_user_model
+
+    people = get_user_model().objects
+    if action == "pre_clear" and reverse:
+        bump_roles_version(people.filter(groups__permissions=instance))
+    elif action == "pre_clear" or (action in ("post_add", "post_remove") and not reverse):
+        bump_roles_version(people.filter(groups=instance))
+    elif action in ("post_add", "post_remove"):
+        bump_roles_version(people.filter(groups__in=pk_set))
+
+
+def _group_deleted(sender, instance, **kwargs):
+    bump_roles_version(instance.user_set.all())
+
+
+def _ensure_profile(sender, user, **kwargs):
+    """Everyone signed in has a profile: it carries the roles_version their cached
+    roles are read by (without one, roles are read from the database each time)."""
+    from .models import Profile
+
+    Profile.objects.get_or_create(user=user)
+
+
+def connect() -> None:
+    """Keep units.access's cached roles true: see Profile.roles_version."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.contrib.auth.signals import user_logged_in
+    from django.db.models.signals import m2m_changed, pre_delete
+
+    user_logged_in.connect(_ensure_profile)
+    user = get_user_model()
+    m2m_changed.connect(_people_changed, sender=user.groups.through)
+    m2m_changed.connect(_people_changed, sender=user.user_permissions.through)
+    m2m_changed.connect(_group_permissions_changed, sender=Group.permissions.through)
+    pre_delete.connect(_group_deleted, sender=Group)

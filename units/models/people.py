@@ -32,6 +32,10 @@ class Profile(models.Model):
         verbose_name=_("model-answer language"),
         help_text=_("Shown first beside criteria."),
     )
+    # Moved on whenever the person's groups or permissions (or their groups'
+    # permissions) change, so their roles, cached under this number, are read
+    # afresh on the very next request (units.roles.connect, units.access).
+    roles_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("profile")
