@@ -27,6 +27,7 @@ from units.models import (
     Enrolment,
     LearningOutcome,
     ModelAnswer,
+    Profile,
     Revision,
     Unit,
 )
@@ -167,6 +168,8 @@ def generate(scale: float) -> dict[str, int]:
     assessors, candidates = people[: n["assessors"]], people[n["assessors"] :]
     Group.objects.get(name=ASSESSOR).user_set.add(*assessors)
     Group.objects.get(name=CANDIDATE).user_set.add(*candidates)
+    # Everyone who signs in has a profile (units.roles): their roles are cached by it.
+    _bulk(Profile, (Profile(user=person) for person in people), "profiles", len(people))
     _bulk(
         Assignment,
         (
