@@ -264,11 +264,14 @@ def test_queue_and_review_query_counts_stay_the_same(
         last = submit(people["alice"], last.learning_outcome, f"Answer v{i}.", version=last.version)
         services.comment_add(answer=last, author=people["carol"], body="Again.")
         last = services.answer_return(answer=last, assessor=people["carol"])
+    # Issue 15's budget, once the person's roles are cached (their first page reads them).
     client.force_login(people["carol"])
-    with django_assert_max_num_queries(12):
+    client.get("/")
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("units:queue") + "?status=all").status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         assert client.get(review_url(last)).status_code == 200
     client.force_login(people["alice"])
-    with django_assert_max_num_queries(12):
+    client.get("/")
+    with django_assert_max_num_queries(8):
         assert client.get(write_url(last.learning_outcome)).status_code == 200

@@ -1,7 +1,7 @@
 """What an answer's reader sees of its assessment: the comments, the highlighted
 passages, what changed since the last review, and the history of its states."""
 
-from .models import Answer
+from .models import Action, Answer
 from .text import highlight, word_diff
 
 FOLD_THREADS_AFTER = 15
@@ -9,7 +9,7 @@ RECENT_COMMENTS = 10
 
 
 def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
-    """Four queries, whatever the number of revisions and comments.
+    """Three queries, whatever the number of revisions and comments.
 
     The word diff since the last review is for the assessor's page only: it costs
     more than the rest of the page put together (up to its time budget, see
@@ -19,8 +19,10 @@ def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
     if answer is None or answer.submitted_at is None:
         return {"revisions": [], "comments": [], "recent_comments": [], "history": []}
     revisions = list(answer.revisions.all())
-    decisions = list(answer.decisions.select_related("assessor"))
-    decided = {decision.revision_id for decision in decisions}
+    history = list(answer.audit_entries.select_related("actor", "revision"))
+    # Every decision (accept, return, reopen) is in the history with the revision it
+    # was made on: the history says which revisions were decided, no query of its own.
+    decided = {entry.revision_id for entry in history if entry.action != Action.SUBMIT}
     comments = list(answer.comments.select_related("author", "revision"))
     if for_candidate:
         # The candidate sees the assessor's comments once a decision is made.
@@ -44,12 +46,11 @@ def feedback_context(answer: Answer | None, *, for_candidate: bool) -> dict:
         "comments": comments,
         "earlier_comments": comments[:folded],
         "recent_comments": comments[folded:],
-        "decisions": decisions,
         "last_reviewed": last_reviewed,
         "changes": (
             word_diff(last_reviewed.text, latest.text)
             if last_reviewed and not for_candidate
             else None
         ),
-        "history": list(answer.audit_entries.select_related("actor", "revision")),
+        "history": history,
     }
