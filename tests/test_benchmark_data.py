@@ -34,3 +34,18 @@ def test_generated_candidates_answer_only_on_their_enrolled_published_units():
     generate(0.002)
     assert not Unit.objects.filter(published_at=None).exists()
     assert Answer.objects.count() == Answer.objects.enrolled().count() > 0
+
+
+def test_generated_revisions_carry_the_apps_word_count_and_new_rows_follow_them():
+    from units.models import Revision
+    from units.text import count_words
+
+    generate(0.002)
+    revisions = list(Revision.objects.all())
+    assert revisions
+    assert all(r.word_count == count_words(r.text) for r in revisions)
+    # The ids were given by the generator: the database's own come after them.
+    answer = Answer.objects.order_by("id").first()
+    before = Revision.objects.order_by("-id").values_list("id", flat=True).first()
+    made = Revision.objects.create(answer=answer, number=99, text="more words", word_count=2)
+    assert made.pk > before
