@@ -1,4 +1,7 @@
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
@@ -103,7 +106,36 @@ class ReopenForm(forms.Form):
     )
 
 
-class TaggedSelect(forms.Select):
+class Select(forms.Select):
+    """Django's select, drawn in Python rather than by a template per option.
+
+    The same HTML as the template renderer gives (a test compares them), at a
+    small part of its cost: the review queue's candidate filter has an option per
+    candidate, and drawing 100 options through templates took 15 ms a page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = []
+        for group, options, _index in widget["optgroups"]:
+            drawn = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((o["value"], flatatt(o["attrs"]), o["label"]) for o in options),
+            )
+            groups.append(
+                format_html('<optgroup label="{}">{}</optgroup>', group, drawn)
+                if group is not None
+                else drawn
+            )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            mark_safe("".join(groups)),  # noqa: S308 - each part made by format_html
+        )
+
+
+class TaggedSelect(Select):
     """A select whose options are content rather than interface text, each marked
     for what it is: `attrs_for(value)` gives an option's extra attributes, such as
     its language ("한국어" in an English page, a unit's English title in a Korean
@@ -141,7 +173,7 @@ class QueueFilterForm(forms.Form):
         ("all", gettext_lazy("All submitted at least once")),
     ]
     SELECT = {"class": "form-select"}
-    status = forms.ChoiceField(choices=STATUSES, required=False, widget=forms.Select(attrs=SELECT))
+    status = forms.ChoiceField(choices=STATUSES, required=False, widget=Select(attrs=SELECT))
     # Units are named in English (as assessed); people by their names, not translated.
     unit = forms.ModelChoiceField(
         queryset=None,
