@@ -8,7 +8,9 @@ class UnitsConfig(AppConfig):
 
     def ready(self):
         from . import roles, search, security
+        from .models import content
 
+        content.connect()
         security.connect()
         search.connect()
         roles.connect()

@@ -4,10 +4,13 @@ Every content model has a natural key so fixtures name what they point at
 (a unit code, a criterion code, a language) instead of carrying database ids.
 """
 
+import uuid
+
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Count, Value
 from django.db.models.functions import Cast, Coalesce, StrIndex, Substr
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -113,6 +116,11 @@ class Unit(models.Model):
         editable=False,
         help_text=gettext_lazy("Empty while the unit is a draft that candidates cannot see."),
     )
+    # A new value whenever what the unit shows changes: the unit, a criterion, a model
+    # answer. What a page draws from them is kept under it (views.common.model_answer_panel),
+    # so an edit shows on the very next request. Random, not a counter: a fixture loaded
+    # again gives its unit a fresh one, never one some cached drawing was kept under.
+    content_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     objects = UnitManager()
 
@@ -131,8 +139,19 @@ class Unit(models.Model):
     def __str__(self):
         return f"{self.code} {self.title}"
 
+    def save(self, *args, **kwargs):
+        self.content_version = uuid.uuid4()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "content_version"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("units:unit", kwargs={"unit": self.slug})
+
+    @classmethod
+    def content_changed(cls, units: models.QuerySet) -> None:
+        """What these units show has changed (a criterion or model answer saved or deleted)."""
+        cls.objects.filter(pk__in=units.values("pk")).update(content_version=uuid.uuid4())
 
     def natural_key(self):
         return (self.code,)
@@ -478,3 +497,23 @@ class Reading(InLanguage, models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+
+def _criterion_changed(sender, instance, **kwargs):
+    Unit.content_changed(Unit.objects.filter(pk=instance.unit_id))
+
+
+def _model_answer_changed(sender, instance, **kwargs):
+    Unit.content_changed(Unit.objects.filter(criteria=instance.learning_outcome_id))
+
+
+def connect() -> None:
+    """Move a unit's content_version on when its criteria or model answers change, as
+    saved by the admin, an import or loaddata (raw saves too: what they load is shown).
+    A QuerySet.update() or bulk_create() sends no signal: call Unit.content_changed."""
+    for model, handler in [
+        (LearningOutcome, _criterion_changed),
+        (ModelAnswer, _model_answer_changed),
+    ]:
+        for signal in (post_save, post_delete):
+            signal.connect(handler, sender=model, dispatch_uid=f"nvqbank.content.{model.__name__}")

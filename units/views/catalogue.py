@@ -1,5 +1,6 @@
 """Read-only pages of the bank: units, criteria with their model answers, readings."""
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -7,7 +8,7 @@ from ..access import get_criterion, get_unit, is_assessor, is_candidate, manages
 from ..languages import pick_language
 from ..models import Answer, ModelAnswer, Reading, Unit
 from ..progress import attach_progress
-from .common import language_to_show, model_answer_context, remember_language
+from .common import language_to_show, model_answer_panel, neighbour_codes, remember_language
 
 
 @require_safe
@@ -65,14 +66,14 @@ def unit_detail(request, unit):
 @require_safe
 def criterion_detail(request, unit, code):
     criterion = get_criterion(request.user, unit, code)
-    previous_code, next_code = criterion.neighbour_codes()
+    previous_code, next_code = neighbour_codes(criterion)
     context = {
         "unit": criterion.unit,
         "criterion": criterion,
         "previous_code": previous_code,
         "next_code": next_code,
         "can_write": is_candidate(request.user),
-        **model_answer_context(request, criterion),
+        **model_answer_panel(request, criterion),
     }
     response = render(request, "units/criterion_detail.html", context)
     return remember_language(request, response)
@@ -82,9 +83,7 @@ def criterion_detail(request, unit, code):
 def model_answer_fragment(request, unit, code):
     """Just the model answer panel, so the drafting page can switch language in place."""
     criterion = get_criterion(request.user, unit, code)
-    context = {"unit": criterion.unit, "criterion": criterion}
-    context.update(model_answer_context(request, criterion))
-    response = render(request, "units/_model_answer.html", context)
+    response = HttpResponse(model_answer_panel(request, criterion)["model_answer_panel"])
     return remember_language(request, response)
 
 

@@ -1,11 +1,15 @@
 """Helpers shared by the page modules: refusals, throttling, the reader's
 model-answer language."""
 
+import hashlib
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import JsonResponse
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
@@ -21,6 +25,9 @@ logger = logging.getLogger(__name__)
 LANGUAGE_COOKIE = "answer_language"
 # A choice kept in a browser (model-answer or interface language) lasts a year.
 CHOICE_COOKIE_AGE = 365 * 24 * 60 * 60
+# How long a drawn model-answer panel is kept. Its key changes with the content, so
+# this bounds only the memory of panels no longer asked for.
+PANEL_SECONDS = 6 * 60 * 60
 
 
 def refusal(request, exc: DomainError, page):
@@ -140,3 +147,44 @@ def model_answer_context(request, criterion) -> dict:
         "missing_language": LANGUAGES.get(wanted) if wanted and wanted not in answers else None,
         "unknown_language": requested_language(request)[1],
     }
+
+
+def model_answer_panel(request, criterion) -> dict:
+    """The model-answer panel and the question's translation as HTML, drawn once and
+    kept for every reader who would see the same: by criterion, its unit's content
+    version (moved on by any edit of the unit, its criteria or model answers), the
+    interface language, and the reader's choice of model-answer language.
+
+    The criterion, drafting and review pages and the language switch show it. A
+    reload costs one cache read instead of the model answers' query and the panel's
+    templates."""
+    _asked, unknown = requested_language(request)
+    parts = [
+        criterion.pk,
+        criterion.unit.content_version,
+        get_language(),
+        wanted_language(request),
+        language_to_show(request),
+        unknown,
+    ]
+    key = "panel:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    drawn = cache.get(key)
+    if drawn is None:
+        context = {"unit": criterion.unit, "criterion": criterion}
+        context.update(model_answer_context(request, criterion))
+        drawn = {
+            "panel": render_to_string("units/_model_answer.html", context),
+            "question": render_to_string("units/_question_translation.html", context),
+        }
+        cache.set(key, drawn, PANEL_SECONDS)
+    # Drawn by our own templates, from Markdown rendered by units.markdown (sanitised).
+    return {
+        "model_answer_panel": mark_safe(drawn["panel"]),  # noqa: S308
+        "question_translation_panel": mark_safe(drawn["question"]),  # noqa: S308
+    }
+
+
+def neighbour_codes(criterion) -> tuple[str | None, str | None]:
+    """The codes before and after the criterion in its unit, kept as the panel is."""
+    key = f"neighbours:{criterion.pk}:{criterion.unit.content_version}"
+    return tuple(cache.get_or_set(key, criterion.neighbour_codes, PANEL_SECONDS))

@@ -26,7 +26,7 @@ from ..markdown import render_markdown
 from ..models import Answer
 from ..security import client_ip
 from ..text import MAX_ANSWER_CHARS, count_words, word_diff
-from .common import attempt, model_answer_context, refusal, throttle
+from .common import attempt, model_answer_panel, refusal, throttle
 
 
 def _write_page(request, criterion, answer, *, form=None, conflict=None, status=200):
@@ -50,7 +50,7 @@ def _write_page(request, criterion, answer, *, form=None, conflict=None, status=
         "max_chars": MAX_ANSWER_CHARS,
         "word_count": count_words(text),
         **feedback_context(answer, for_candidate=True),
-        **model_answer_context(request, criterion),
+        **model_answer_panel(request, criterion),
     }
     return render(request, "units/write.html", context, status=status)
 

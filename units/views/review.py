@@ -29,7 +29,7 @@ from ..forms import (
 )
 from ..models import Action, Answer, Unit
 from ..security import client_ip
-from .common import attempt, model_answer_context, refusal, throttle
+from .common import attempt, model_answer_panel, refusal, throttle
 
 QUEUE_PAGE_SIZE = 25
 
@@ -103,7 +103,7 @@ def _review_page(request, answer, *, status=200, **forms):
         "next_waiting": next_waiting,
         "filters": _filters_query(queue_filter),
         **feedback_context(answer, for_candidate=False),
-        **model_answer_context(request, criterion),
+        **model_answer_panel(request, criterion),
     }
     return render(request, "review/review.html", context, status=status)
 
