@@ -4,4 +4,7 @@ from . import views
 
 app_name = "benchmark"
 
-urlpatterns = [path("fortunes/", views.fortunes, name="fortunes")]
+urlpatterns = [
+    path("fortunes/", views.fortunes, name="fortunes"),
+    path("fortunes/signed-in/", views.fortunes_signed_in, name="fortunes_signed_in"),
+]

@@ -8,7 +8,7 @@ from ..access import get_criterion, get_unit, is_assessor, is_candidate, manages
 from ..languages import pick_language
 from ..models import Answer, ModelAnswer, Reading, Unit
 from ..progress import attach_progress
-from .common import language_to_show, model_answer_panel, neighbour_codes, remember_language
+from .common import language_to_show, model_answer_panel, remember_language
 
 
 @require_safe
@@ -66,14 +66,11 @@ def unit_detail(request, unit):
 @require_safe
 def criterion_detail(request, unit, code):
     criterion = get_criterion(request.user, unit, code)
-    previous_code, next_code = neighbour_codes(criterion)
     context = {
         "unit": criterion.unit,
         "criterion": criterion,
-        "previous_code": previous_code,
-        "next_code": next_code,
         "can_write": is_candidate(request.user),
-        **model_answer_panel(request, criterion),
+        **model_answer_panel(request, criterion, neighbours=True),
     }
     response = render(request, "units/criterion_detail.html", context)
     return remember_language(request, response)

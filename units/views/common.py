@@ -149,15 +149,16 @@ def model_answer_context(request, criterion) -> dict:
     }
 
 
-def model_answer_panel(request, criterion) -> dict:
+def model_answer_panel(request, criterion, *, neighbours: bool = False) -> dict:
     """The model-answer panel and the question's translation as HTML, drawn once and
     kept for every reader who would see the same: by criterion, its unit's content
     version (moved on by any edit of the unit, its criteria or model answers), the
     interface language, and the reader's choice of model-answer language.
 
     The criterion, drafting and review pages and the language switch show it. A
-    reload costs one cache read instead of the model answers' query and the panel's
-    templates."""
+    reload costs one cache read instead of the model answers' query, the panel's
+    templates and, with neighbours, the query for the codes before and after the
+    criterion (which the criterion page links to)."""
     _asked, unknown = requested_language(request)
     parts = [
         criterion.pk,
@@ -177,14 +178,17 @@ def model_answer_panel(request, criterion) -> dict:
             "question": render_to_string("units/_question_translation.html", context),
         }
         cache.set(key, drawn, PANEL_SECONDS)
+    if neighbours and "neighbours" not in drawn:
+        # Kept in the same entry, so the criterion page reads one entry, not two.
+        drawn["neighbours"] = criterion.neighbour_codes()
+        cache.set(key, drawn, PANEL_SECONDS)
     # Drawn by our own templates, from Markdown rendered by units.markdown (sanitised).
     return {
         "model_answer_panel": mark_safe(drawn["panel"]),  # noqa: S308
         "question_translation_panel": mark_safe(drawn["question"]),  # noqa: S308
+        **(
+            {"previous_code": drawn["neighbours"][0], "next_code": drawn["neighbours"][1]}
+            if neighbours
+            else {}
+        ),
     }
-
-
-def neighbour_codes(criterion) -> tuple[str | None, str | None]:
-    """The codes before and after the criterion in its unit, kept as the panel is."""
-    key = f"neighbours:{criterion.pk}:{criterion.unit.content_version}"
-    return tuple(cache.get_or_set(key, criterion.neighbour_codes, PANEL_SECONDS))

@@ -7,11 +7,61 @@ import time
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.template.backends.django import Template as DjangoTemplate
 from django.test import Client
 from django.urls import reverse
 
 from units.access import owner_token
 from units.models import Answer
+
+FLOOR = "floor (Fortunes)"
+SIGNED_IN_FLOOR = "signed-in floor (Fortunes, signed in)"
+
+
+class Split:
+    """Where a request's time goes, in-process: waiting on the database (every
+    query's execute, the driver included), drawing templates (less the queries run
+    from inside them, as a lazy queryset does), and the rest (middleware, sessions,
+    building queries and model objects, the view's own code)."""
+
+    def __init__(self):
+        self.sql = self.templates = 0.0
+        self._drawing = 0
+        self._sql_in_templates = 0.0
+
+    def on_query(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            self.sql += spent
+            if self._drawing:
+                self._sql_in_templates += spent
+
+    def wrap_render(self, render):
+        split = self
+
+        def timed(template, *args, **kwargs):
+            split._drawing += 1
+            started = time.perf_counter()
+            try:
+                return render(template, *args, **kwargs)
+            finally:
+                split._drawing -= 1
+                if not split._drawing:
+                    split.templates += time.perf_counter() - started
+
+        return timed
+
+    def result(self, count: int, total_ms: float) -> dict:
+        sql = self.sql * 1000 / count
+        templates = (self.templates - self._sql_in_templates) * 1000 / count
+        return {
+            "sql_ms": round(sql, 2),
+            "templates_ms": round(templates, 2),
+            "rest_ms": round(max(total_ms - sql - templates, 0.0), 2),
+        }
 
 
 def key_objects():
@@ -32,6 +82,10 @@ def pages(candidate, assessor, answer):
     at = {"unit": criterion.unit.slug, "code": criterion.code}
     search = reverse("units:search")
     return [
+        # What every page is compared with: Django with nothing of ours, and with a
+        # signed-in person (the session, the person and their profile read).
+        (FLOOR, None, reverse("benchmark:fortunes")),
+        (SIGNED_IN_FLOOR, candidate, reverse("benchmark:fortunes_signed_in")),
         ("home", candidate, reverse("units:home")),
         ("unit", candidate, reverse("units:unit", kwargs={"unit": criterion.unit.slug})),
         ("criterion", candidate, reverse("units:criterion", kwargs=at)),
@@ -57,8 +111,9 @@ class Command(BaseCommand):
         results = {}
         clients = {}
         for name, user, url in pages(candidate, assessor, answer):
-            client = clients.setdefault(user.pk, Client())
-            client.force_login(user)
+            client = clients.setdefault(user.pk if user else None, Client())
+            if user:
+                client.force_login(user)
             client.get(url)  # warm: caches, the connection, the session refresh
             results[name] = self._measure(lambda c=client, u=url: c.get(u), options["requests"])
         results["autosave"] = self._autosave(clients[candidate.pk], answer, options["requests"])
@@ -80,10 +135,24 @@ class Command(BaseCommand):
             started = time.perf_counter()
             request()
             timings.append((time.perf_counter() - started) * 1000)
+        # Again, timed part by part: the timers cost a little, so not in the figures above.
+        split = Split()
+        render = DjangoTemplate.render
+        DjangoTemplate.render = split.wrap_render(render)
+        try:
+            with connection.execute_wrapper(split.on_query):
+                started = time.perf_counter()
+                for _ in range(count):
+                    request()
+                total_ms = (time.perf_counter() - started) * 1000 / count
+        finally:
+            DjangoTemplate.render = render
         return {
             "queries": len(queries),
             "p50_ms": round(statistics.median(timings), 2),
             "p95_ms": round(statistics.quantiles(timings, n=20)[18], 2),
+            "mean_ms": round(statistics.fmean(timings), 2),
+            **split.result(count, total_ms),
         }
 
     def _autosave(self, client, answer, count):
