@@ -39,7 +39,8 @@ SQLITE_DROP = [
 # tokens again costs about 0.1 ms a row (measured at benchmark scale 1), which
 # a query matching thousands of answers cannot afford. An answer's vector also
 # holds its owner ("o" + the candidate's id), so the index can find the matches
-# among one assessor's candidates' answers (units.search._owners_match), and every
+# among one assessor's candidates' answers (no longer used that way: units.search reads
+# the owners' rows through the owner_id index; see docs/search.md), and every
 # vector its kind ("k" + the kind without "_"), so a small kind's matches are
 # found without walking the answers' (at scale 1, 6.6 ms → 2.5 ms). Django
 # does not know the column: the database fills it on every insert and update.
