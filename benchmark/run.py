@@ -256,8 +256,57 @@ def machine() -> str:
     )
 
 
-# The next step for each page that misses a target, from its profile (docs/benchmarks.md).
-NEXT_STEPS: dict[str, str] = {}
+# The next step for each page that misses a target, from its profile (cProfile and
+# EXPLAIN ANALYZE at scales 1 and 10; see "What was done" in docs/benchmarks.md).
+_SEARCH_NEXT = (
+    "the candidates query reads every match of a kind before ranking the latest 500: "
+    "for a common word that is every model answer of the units the reader may see (the "
+    "synthetic model answers are all made of the same 60 English words, so 'customer "
+    "feedback' matches 17,500 of 18,000 at scale 10, where real ones in Korean or "
+    "Serbian would match few) and each of the reader's candidates' answers (6,000 rows "
+    "for an assessor, read through the owner index and matched one by one); then ranking "
+    "and snippets in Python. Next: walk the matches newest first and stop at the window "
+    "(an index on (kind, owner, id) for answers, and on (kind, unit, id) for model "
+    "answers), so a common word costs the window, not every match."
+)
+NEXT_STEPS: dict[str, str] = {
+    "criterion": (
+        "what is left of the page's own work is Django's: the criterion's query (with "
+        "the access check's subquery over enrolments) compiled by the ORM at every "
+        "request, the model objects, a cache read for the panel, the base template. "
+        "Django keeps no compiled statements; psycopg 3's prepared statements would keep "
+        "the plan on the server (a change of database driver). Beyond that, throughput "
+        "comes from more app servers behind the balancer (docs/deployment.md)."
+    ),
+    "drafting": (
+        "the feedback (the answer's revisions, history and comments: three queries and "
+        "their templates) and the editor with its form. Next: keep the drawn feedback "
+        "under the answer's state, which only a submission, a comment or a decision "
+        "changes (not an autosave), as the model-answer panel is kept under the unit's "
+        "content version."
+    ),
+    "autosave": (
+        "a save is a transaction of four statements (the version-checked UPDATE, the "
+        "answer read back, the search row's UPDATE with the draft's tokens made in "
+        "Python, the commit), after the criterion's access check. Next: one UPDATE … "
+        "RETURNING for the write and the read back (Django 5.2 cannot say it), and the "
+        "draft's search tokens made by the worker after the save, not in the request."
+    ),
+    "assessor queue": (
+        "the 25 rows are drawn with an include and a blocktranslate each, and the two "
+        "filters list every published unit (200 at scale 10) and the hundred candidates. "
+        "Next: the row's badge and button as one template tag, and the unit filter "
+        "limited to the units the assessor's candidates are enrolled on."
+    ),
+    "review": (
+        "the answer, its history, comments and the next waiting answer: six queries, "
+        "and the comment and decision forms. Next: keep the drawn history as for the "
+        "drafting page."
+    ),
+    "search (candidate)": _SEARCH_NEXT,
+    "search (assessor)": _SEARCH_NEXT,
+    "search (phrase)": _SEARCH_NEXT,
+}
 
 
 def noisy(rounds: list[dict], rates: list[float]) -> str:
