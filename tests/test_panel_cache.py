@@ -134,3 +134,25 @@ def test_the_language_switch_fragment_follows_an_edit(client, unit):
     edited.body = "新的答案"
     edited.save()
     assert "新的答案" in client.get(url + "?lang=zh-Hans").content.decode()
+
+
+def test_the_pages_around_the_kept_panel_show_a_comment_and_a_decision_at_once(client, people):
+    from units import services
+
+    make_unit("T1", criteria=3, languages=("ko",))
+    criterion = LearningOutcome.objects.get(unit__code="T1", code="1.2")
+    alice, carol = people["alice"], people["carol"]
+    answer = services.draft_submit(
+        candidate=alice, criterion=criterion, text="My own words.", base_version=0,
+        declaration=True,
+    ).answer  # fmt: skip
+    review = reverse("units:review", kwargs={"pk": answer.pk})
+    client.force_login(carol)
+    assert "Answer <strong>ko</strong>" in client.get(review).content.decode()  # kept now
+    services.comment_add(answer=answer, author=carol, body="Say more about the team.")
+    assert "Say more about the team." in client.get(review).content.decode()
+    services.answer_return(answer=answer, assessor=carol)
+    client.force_login(alice)
+    html = page(client, name="units:write")
+    assert "Say more about the team." in html
+    assert "Answer <strong>ko</strong>" in html
