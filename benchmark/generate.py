@@ -77,12 +77,6 @@ class Progress:
         if self.done == self.total:
             sys.stderr.write("\n")
 
-    def finish(self) -> None:
-        """For a total that was an estimate: the bar as made, and a new line."""
-        if self.done != self.total:
-            self.total = self.done
-            self.advance(0)
-
 
 def sizes(scale: float) -> dict[str, int]:
     return {
@@ -145,11 +139,11 @@ def _copy_value(value) -> str:
 class Table:
     """Rows of one model written as given, ids included: COPY on PostgreSQL."""
 
-    def __init__(self, model, columns: list[str], total: int):
+    def __init__(self, model, columns: list[str]):
         self.model, self.columns = model, columns
         self.table = model._meta.db_table
         self.next_id = (model.objects.aggregate(top=Max("id"))["top"] or 0) + 1
-        self.progress = Progress(model._meta.verbose_name_plural.lower(), total)
+        self.written = 0
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -170,7 +164,7 @@ class Table:
                     f"INSERT INTO {self.table} ({names}) VALUES ({marks})",  # noqa: S608 - our names
                     [[adapt(v) if hasattr(v, "tzinfo") else v for v in row] for row in rows],
                 )
-        self.progress.advance(len(rows))
+        self.written += len(rows)
 
 
 @transaction.atomic
@@ -316,42 +310,40 @@ class Work:
     def __init__(self, n, criteria, assessors, rng, text, now):
         self.n, self.criteria, self.assessors = n, criteria, assessors
         self.rng, self.text, self.now = rng, text, now
-        answers = n["candidates"] * n["answers_per_candidate"]
-        revisions = answers * n["revisions_per_answer"]
+        self.progress = Progress("work", n["candidates"])
         self.answers = Table(
             Answer,
             ["id", "candidate_id", "learning_outcome_id", "text", "status", "version",
              "created_at", "updated_at", "submitted_at"],
-            answers,
         )  # fmt: skip
         self.revisions = Table(
-            Revision, ["id", "answer_id", "number", "text", "word_count", "created_at"], revisions
+            Revision, ["id", "answer_id", "number", "text", "word_count", "created_at"]
         )
         self.comments = Table(
             Comment,
             ["id", "answer_id", "revision_id", "author_id", "body", "quote", "quote_start",
              "quote_end", "created_at"],
-            # Estimates: a returned last revision has one more of each.
-            answers * n["comments_per_answer"],
         )  # fmt: skip
         self.decisions = Table(
             Decision,
             ["id", "answer_id", "revision_id", "assessor_id", "outcome", "reason", "created_at"],
-            revisions,
         )
         self.audit = Table(
             AuditEntry,
             ["id", "answer_id", "actor_id", "action", "from_status", "to_status", "revision_id",
              "note", "created_at"],
-            revisions * 2,
         )  # fmt: skip
 
     def tables(self) -> list[Table]:
         return [self.answers, self.revisions, self.comments, self.decisions, self.audit]
 
     def finish(self) -> None:
-        for table in self.tables():
-            table.progress.finish()
+        """What was written, table by table (the bar counts candidates)."""
+        sys.stderr.write(
+            "  "
+            + ", ".join(f"{t.written:,} {t.model._meta.db_table}" for t in self.tables())
+            + "\n"
+        )
 
     def write(self, batch: list[tuple[int, User]]) -> None:
         rows = {table: [] for table in self.MODELS}
@@ -360,6 +352,7 @@ class Work:
                 self._answer(candidate, self.assessors[i % len(self.assessors)], criterion, rows)
         for model, table in zip(self.MODELS, self.tables(), strict=True):
             table.write(rows[model])
+        self.progress.advance(len(batch))
 
     def _criteria_of(self, i: int) -> list:
         per_unit = self.n["criteria_per_unit"]

@@ -40,6 +40,7 @@ from functools import cached_property, lru_cache
 import snowballstemmer
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, reset_queries, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.signals import post_save
@@ -780,7 +781,10 @@ def _candidates(query: Query, kinds: list[str], answers, units=ALL) -> list[tupl
             where.append(f"e.unit_id IN ({sql})")
             where_params += list(unit_params)
         if kind == Kind.ANSWER and answers is not ALL:
-            sql, answer_params = answers.answers.values("pk").query.sql_with_params()
+            try:
+                sql, answer_params = answers.answers.values("pk").query.sql_with_params()
+            except EmptyResultSet:  # an assessor with no candidates yet: no answers to find
+                continue
             access = f"e.answer_id IN ({sql})"
             if postgres:
                 # The owners' rows narrow the search: a few thousand at most (an
