@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "axes",
     # The notification outbox (before units, whose admin extends post_office's).
     "post_office",
+    # Background work (portfolio exports): Django's tasks framework, backported, and
+    # its queue in the database, run by `manage.py db_worker`.
+    "django_tasks",
+    "django_tasks_db",
     "units",
 ]
 # The performance benchmark's floor (make bench) and its data generator.
@@ -198,6 +202,28 @@ POST_OFFICE = {
 # The address people reach the app at, for links in emails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+# --- Background work, exports and data protection (docs/quality.md, docs/security.md)
+# Exports are made by `manage.py db_worker` from a queue in the database (the same
+# database as everything else: SQLite or PostgreSQL). TASKS_BACKEND=immediate runs
+# them inside the request instead (no worker; for a quick try only: a large export
+# then holds the request for as long as it takes).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("TASKS_BACKEND") == "immediate"
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# How long a made export is kept for its requester to download, in days.
+EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
+# How long a deactivated person's records are kept before they are anonymised
+# (`manage.py apply_retention`): the awarding body's retention period, in days.
+DATA_RETENTION_DAYS = env_int("DATA_RETENTION_DAYS", 3 * 365)
+# The internal verifier's sample is proposed from at most this many decisions (a
+# period longer than that is asked to be narrowed, so the page stays fast).
+SAMPLING_MAX_DECISIONS = env_int("SAMPLING_MAX_DECISIONS", 20_000)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "units:home"
 LOGOUT_REDIRECT_URL = "units:home"
@@ -274,6 +300,7 @@ RATE_LIMITS = {
     "comment": os.environ.get("RATE_LIMIT_COMMENT", "10/m,100/h"),
     "decide": os.environ.get("RATE_LIMIT_DECIDE", "30/m"),
     "preview": os.environ.get("RATE_LIMIT_PREVIEW", "30/m"),
+    "export": os.environ.get("RATE_LIMIT_EXPORT", "20/h"),
 }
 # --- Cache and sessions (docs/deployment.md) --------------------------------------
 # REDIS_URL (redis://host:6379/0) puts the default cache in Redis, shared by every

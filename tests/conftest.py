@@ -74,17 +74,36 @@ def make_user(username, role=None, **extra):
 
 @pytest.fixture
 def people(db):
-    """Alice and Bob are candidates; Carol assesses Alice; Dave assesses no one here."""
-    from units.models import Assignment
-    from units.roles import ASSESSOR, CANDIDATE
+    """Alice and Bob are candidates; Carol assesses Alice; Dave assesses no one here;
+    Grace is an internal verifier; Tom an external verifier who may read Alice's
+    portfolio for the next week."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from units.models import Assignment, PortfolioGrant
+    from units.roles import ASSESSOR, CANDIDATE, EXTERNAL_VERIFIER, INTERNAL_VERIFIER
 
     alice = make_user("alice", CANDIDATE)
     bob = make_user("bob", CANDIDATE)
     carol = make_user("carol", ASSESSOR)
     dave = make_user("dave", ASSESSOR)
     admin = make_user("root", is_staff=True, is_superuser=True)
+    grace = make_user("grace", INTERNAL_VERIFIER)
+    tom = make_user("tom", EXTERNAL_VERIFIER)
     Assignment.objects.create(candidate=alice, assessor=carol)
-    return {"alice": alice, "bob": bob, "carol": carol, "dave": dave, "admin": admin}
+    PortfolioGrant.objects.create(
+        verifier=tom, candidate=alice, expires_at=timezone.now() + timedelta(days=7)
+    )
+    return {
+        "alice": alice,
+        "bob": bob,
+        "carol": carol,
+        "dave": dave,
+        "admin": admin,
+        "grace": grace,
+        "tom": tom,
+    }
 
 
 @pytest.fixture
@@ -115,3 +134,28 @@ def page_owner(client) -> str:
 
     pk = client.session.get(SESSION_KEY)
     return owner_token(get_user_model().objects.get(pk=pk)) if pk else ""
+
+
+def run_queued_tasks() -> int:
+    """Run the queued tasks as `manage.py db_worker` runs each one (its own
+    Worker.run_task), here in the test's transaction; returns how many ran. The
+    command's loop itself is run by tests/test_exports.py."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="tests",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while (result := DBTaskResult.objects.ready().first()) is not None:
+        result.claim(worker.worker_id)
+        worker.run_task(result)
+        ran += 1
+    return ran

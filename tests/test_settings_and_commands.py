@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from units.models import Answer, Assignment, Revision
+from units.models import Answer, Assignment, PortfolioGrant, Revision
 
 
 def import_settings(**env):
@@ -62,7 +62,13 @@ def demo_state():
     answers = sorted(
         Answer.objects.values_list("candidate__username", "learning_outcome__code", "status")
     )
-    return users, answers, Assignment.objects.count(), Revision.objects.count()
+    return users, answers, Assignment.objects.count(), Revision.objects.count(), grants()
+
+
+def grants():
+    return sorted(
+        PortfolioGrant.objects.active().values_list("verifier__username", "candidate__username")
+    )
 
 
 def test_seed_demo_is_idempotent(client, content):
@@ -70,10 +76,12 @@ def test_seed_demo_is_idempotent(client, content):
     first = demo_state()
     call_command("seed_demo", "--force", verbosity=0)
     assert demo_state() == first
-    users, answers, assignments, revisions = first
+    users, answers, assignments, revisions, granted = first
+    assert granted == [("tom", "mina")]
     assert users == {
         "admin": ["Admin"], "amara": ["Assessor"], "ben": ["Assessor"],
         "mina": ["Candidate"], "jelena": ["Candidate"], "wei": ["Candidate"],
+        "grace": ["Internal verifier"], "tom": ["External verifier"],
     }  # fmt: skip
     assert {status for _, _, status in answers} == {
         "draft", "submitted", "needs_revision", "accepted",

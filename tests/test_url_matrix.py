@@ -1,23 +1,40 @@
 """Every URL the app has, for every role: anonymous, the owning candidate (Alice),
-another candidate (Bob), the assigned assessor (Carol), another assessor (Dave)
-and the admin. A URL added without a row here fails test_every_url_has_a_row."""
+another candidate (Bob), the assigned assessor (Carol), another assessor (Dave),
+the admin, the internal verifier (Grace) and the external verifier granted Alice's
+portfolio (Tom). A URL added without a row here fails test_every_url_has_a_row."""
+
+from datetime import timedelta
 
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from units import services
-from units.models import Answer, AuditEntry, Comment, Decision, Revision
+from units.models import (
+    Answer,
+    AuditEntry,
+    Comment,
+    Decision,
+    PortfolioExport,
+    Revision,
+    UnitSignOff,
+    Verification,
+)
 
 from .conftest import page_owner
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "alice", "bob", "carol", "dave", "admin"]
-ALL_200 = [200] * 6
-SIGNED_IN = [302, 200, 200, 200, 200, 200]
-CANDIDATES = [302, 200, 200, 403, 403, 403]
-ASSESSORS = [302, 403, 403, 200, 200, 200]
-ALICES_ANSWER_FOR_REVIEW = [302, 403, 403, 200, 404, 200]
+ROLES = ["anonymous", "alice", "bob", "carol", "dave", "admin", "grace", "tom"]
+ALL_200 = [200] * 8
+SIGNED_IN = [302] + [200] * 7
+CANDIDATES = [302, 200, 200, 403, 403, 403, 403, 403]
+ASSESSORS = [302, 403, 403, 200, 200, 200, 403, 403]
+VERIFIERS = [302, 403, 403, 403, 403, 200, 200, 403]
+ALICES_ANSWER_FOR_REVIEW = [302, 403, 403, 200, 404, 200, 403, 403]
+# Alice's portfolio: her assessor, the admin, the internal verifier and the external
+# verifier she is granted to read it; not Dave, who assesses others.
+ALICES_PORTFOLIO = [302, 403, 403, 200, 404, 200, 200, 200]
 
 # name: (method, data for a POST, expected status per role). POSTs carry data that
 # the rules refuse where they get through (a stale version, no declaration, an
@@ -30,27 +47,62 @@ MATRIX = {
     "units:reading": ("get", None, ALL_200),
     "units:write": ("get", None, CANDIDATES),
     # Bob's save makes his own answer (302 back to his page); Alice's is stale (409).
-    "units:save": ("post", {"text": "Overwritten", "version": 0}, [302, 409, 302, 403, 403, 403]),
-    "units:submit": ("post", {"text": "Overwritten", "version": 0}, [302, 400, 400, 403, 403, 403]),
+    "units:save": (
+        "post",
+        {"text": "Overwritten", "version": 0},
+        [302, 409, 302, 403, 403, 403, 403, 403],
+    ),
+    "units:submit": (
+        "post",
+        {"text": "Overwritten", "version": 0},
+        [302, 400, 400, 403, 403, 403, 403, 403],
+    ),
     "units:answer_state": ("get", None, CANDIDATES),
-    "units:revisions": ("get", None, [302, 200, 404, 403, 403, 403]),
-    "units:reply": ("post", {"body": ""}, [302, 302, 404, 403, 403, 403]),
-    "units:preview": ("post", {"text": "*hi*"}, [302, 200, 200, 200, 200, 200]),
+    "units:revisions": ("get", None, [302, 200, 404, 403, 403, 403, 403, 403]),
+    "units:reply": ("post", {"body": ""}, [302, 302, 404, 403, 403, 403, 403, 403]),
+    "units:preview": ("post", {"text": "*hi*"}, [302, 200, 200, 200, 200, 200, 200, 200]),
     "units:progress": ("get", None, CANDIDATES),
     "units:queue": ("get", None, ASSESSORS),
     "units:review": ("get", None, ALICES_ANSWER_FOR_REVIEW),
-    "units:comment": ("post", {"body": ""}, [302, 403, 403, 400, 404, 400]),
-    "units:decide": ("post", {"action": "maybe"}, [302, 403, 403, 400, 404, 400]),
-    "units:reopen": ("post", {"reason": ""}, [302, 403, 403, 400, 404, 400]),
+    "units:comment": ("post", {"body": ""}, [302, 403, 403, 400, 404, 400, 403, 403]),
+    "units:decide": ("post", {"action": "maybe"}, [302, 403, 403, 400, 404, 400, 403, 403]),
+    "units:reopen": ("post", {"reason": ""}, [302, 403, 403, 400, 404, 400, 403, 403]),
     # Anyone may choose the interface language; back to the page they were on.
-    "units:choose_language": ("post", {"language": "ko"}, [302] * 6),
+    "units:choose_language": ("post", {"language": "ko"}, [302] * 8),
     "units:language_settings": ("get", None, SIGNED_IN),
     # Everyone may search; what each finds is tested in test_search_page.
     "units:search": ("get", None, ALL_200),
     "units:javascript_catalogue": ("get", None, ALL_200),
+    # Internal verification: the internal verifier and the admin (Carol's decision on
+    # Alice's answer, which neither made).
+    "units:sample": ("get", None, VERIFIERS),
+    "units:sampling_plan": ("get", None, VERIFIERS),
+    "units:sample_decision": ("get", None, VERIFIERS),
+    "units:verdict": ("post", {"verdict": "maybe"}, [302, 403, 403, 403, 403, 400, 400, 403]),
+    # The verdict is on Carol's decision: only Carol marks it read.
+    "units:acknowledge": ("post", {}, [302, 403, 403, 302, 404, 404, 403, 403]),
+    "units:portfolios": ("get", None, [302, 403, 403, 200, 200, 200, 200, 200]),
+    "units:portfolio": ("get", None, ALICES_PORTFOLIO),
+    "units:portfolio_unit": ("get", None, ALICES_PORTFOLIO),
+    # An export in a format that does not exist: refused, back to the portfolio.
+    "units:export_portfolio": (
+        "post",
+        {"file_format": "docx"},
+        [302, 403, 403, 302, 404, 302, 302, 302],
+    ),
+    # Alice's unit is not all accepted: her assessor (and the admin) are refused (409).
+    "units:sign_off": ("post", {}, [302, 403, 403, 409, 404, 409, 403, 403]),
+    "units:countersign": ("post", {}, [302, 403, 403, 403, 403, 409, 409, 403]),
+    # No declaration: refused, back to the progress page; only candidates get there.
+    "units:confirm_unit": ("post", {}, [302, 302, 302, 403, 403, 403, 403, 403]),
+    "units:exports": ("get", None, SIGNED_IN),
+    # Carol's export of Alice's portfolio: hers alone to download.
+    "units:download_export": ("get", None, [302, 404, 404, 200, 404, 404, 404, 404]),
+    "units:personal_data": ("get", None, SIGNED_IN),
+    "units:export_personal_data": ("post", {}, [302] * 8),
     "signed_in_again": ("get", None, SIGNED_IN),
     "login": ("get", None, ALL_200),
-    "logout": ("post", {}, [302] * 6),
+    "logout": ("post", {}, [302] * 8),
     "password_change": ("get", None, SIGNED_IN),
     "password_change_done": ("get", None, SIGNED_IN),
     "password_reset": ("get", None, ALL_200),
@@ -72,8 +124,13 @@ ADMIN_SAMPLE = [
     "admin:units_enrolment_changelist",
     "admin:units_enrolment_import",
     "admin:units_qualification_changelist",
+    "admin:units_portfoliogrant_changelist",
+    "admin:units_recordaccess_changelist",
+    "admin:units_portfolioexport_changelist",
+    "admin:units_unitsignoff_changelist",
+    "admin:units_verification_changelist",
 ]
-ADMIN_EXPECTED = [302, 302, 302, 302, 302, 200]
+ADMIN_EXPECTED = [302, 302, 302, 302, 302, 200, 302, 302]
 
 
 def named_urls(resolver=None, prefix=""):
@@ -101,7 +158,23 @@ def world(people, criterion):
     )  # fmt: skip
     services.comment_add(answer=revision.answer, author=people["carol"], body="More, please.")
     answer = services.answer_return(answer=revision.answer, assessor=people["carol"])
-    return {"answer": answer, "criterion": criterion}
+    decision = answer.decisions.get()
+    verification = Verification.objects.create(
+        decision=decision, verifier=people["grace"], verdict="agree", feedback="Clear."
+    )
+    export = PortfolioExport.objects.create(
+        requested_by=people["carol"], person=people["alice"], kind="portfolio",
+        file_format="pdf", status="ready", file_name="portfolio.pdf", content=b"%PDF-1.7",
+        size=8, language="en-gb", expires_at=timezone.now() + timedelta(days=7),
+    )  # fmt: skip
+    return {
+        "answer": answer,
+        "criterion": criterion,
+        "decision": decision,
+        "verification": verification,
+        "export": export,
+        "alice": people["alice"],
+    }
 
 
 def url_for(name, world):
@@ -118,6 +191,18 @@ def url_for(name, world):
     if name in {"units:revisions", "units:reply", "units:review", "units:comment",
                 "units:decide", "units:reopen"}:  # fmt: skip
         kwargs = {"pk": answer.pk}
+    if name in {"units:sample_decision", "units:verdict"}:
+        kwargs = {"pk": world["decision"].pk}
+    if name == "units:acknowledge":
+        kwargs = {"pk": world["verification"].pk}
+    if name in {"units:portfolio", "units:export_portfolio"}:
+        kwargs = {"pk": world["alice"].pk}
+    if name in {"units:portfolio_unit", "units:sign_off", "units:countersign"}:
+        kwargs = {"pk": world["alice"].pk, "unit": criterion.unit.slug}
+    if name == "units:confirm_unit":
+        kwargs = {"unit": criterion.unit.slug}
+    if name == "units:download_export":
+        kwargs = {"pk": world["export"].pk}
     return reverse(name, kwargs=kwargs)
 
 
@@ -128,6 +213,9 @@ def alices_work(alice):
         Comment.objects.exclude(author=alice).count(),
         Decision.objects.count(),
         AuditEntry.objects.count(),
+        Verification.objects.count(),
+        UnitSignOff.objects.count(),
+        PortfolioExport.objects.filter(person=alice, kind="portfolio").count(),
     )
 
 

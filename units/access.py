@@ -9,14 +9,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .errors import WrongPerson
-from .models import Answer, LearningOutcome, Unit
+from .models import Answer, Enrolment, LearningOutcome, Unit
+from .models.work import candidate_ids
 from .roles import CANDIDATE
 
 SIGNED_OUT_MESSAGE = gettext_lazy(
@@ -29,7 +30,14 @@ def wants_json(request) -> bool:
 
 
 # The roles' permissions, and change_unit: who manages content and so sees drafts.
-ROLE_CODENAMES = ("draft_answer", "review_answer", "change_unit")
+ROLE_CODENAMES = (
+    "draft_answer",
+    "review_answer",
+    "change_unit",
+    "verify_decision",
+    "export_portfolio",
+    "view_granted_portfolio",
+)
 
 
 ROLES_CACHE_SECONDS = 24 * 60 * 60
@@ -188,8 +196,13 @@ def role_required(view):
 
 def get_answer_for_review(user, pk: int) -> Answer:
     """An answer the assessor may review: their candidate's, submitted at least once."""
+    from .models import Verification
+
+    verified = Verification.objects.filter(decision__answer=OuterRef("pk"))
     return get_object_or_404(
-        Answer.objects.reviewable_by(user).select_related("candidate", "learning_outcome__unit"),
+        Answer.objects.reviewable_by(user)
+        .select_related("candidate", "learning_outcome__unit")
+        .annotate(has_verifications=Exists(verified)),
         pk=pk,
     )
 
@@ -241,3 +254,130 @@ def check_page_owner(user, token: str) -> None:
         )
         % {"owner": _first_name(owner), "user": _first_name(user)}
     )
+
+
+# --- Quality assurance and portfolios ----------------------------------------------
+
+
+def is_internal_verifier(user) -> bool:
+    return "verify_decision" in role_permissions(user)
+
+
+def is_external_verifier(user) -> bool:
+    return not user.is_superuser and "view_granted_portfolio" in role_permissions(user)
+
+
+def reads_every_portfolio(user) -> bool:
+    """Internal verifiers and admins read (and export) every candidate's portfolio."""
+    return "export_portfolio" in role_permissions(user)
+
+
+def reads_portfolios(user) -> bool:
+    """Anyone with a portfolio to read: assessors (their candidates'), internal
+    verifiers and admins (everyone's), external verifiers (what they are granted)."""
+    return is_assessor(user) or reads_every_portfolio(user) or is_external_verifier(user)
+
+
+def verifier_required(view):
+    @signed_in
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_internal_verifier(request.user):
+            raise PermissionDenied("Only internal verifiers sample decisions.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def portfolio_reader_required(view):
+    @signed_in
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not reads_portfolios(request.user):
+            raise PermissionDenied("Only assessors and verifiers read portfolios.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def portfolio_candidates(user):
+    """The people whose portfolios this person may read: everyone enrolled on a unit
+    (internal verifiers, admins), an assessor's candidates, and the candidates of an
+    external verifier's grants while they last."""
+    from .models import PortfolioGrant
+
+    people = get_user_model().objects.order_by("first_name", "last_name", "username")
+    if reads_every_portfolio(user):
+        return people.filter(pk__in=Enrolment.objects.values("candidate_id"))
+    allowed = Q(pk__in=[])
+    if is_assessor(user):
+        allowed |= Q(assessor_assignments__assessor=user)
+    if is_external_verifier(user):
+        granted = PortfolioGrant.objects.active().filter(verifier=user)
+        allowed |= Q(pk__in=granted.values("candidate_id"))
+    return people.filter(allowed).distinct()
+
+
+def portfolio_units(user, candidate):
+    """The units of a candidate's portfolio this person may read: the published units
+    the candidate is enrolled on; for an external verifier, those their grants name."""
+    from .models import PortfolioGrant
+
+    units = Unit.objects.published().filter(enrolments__candidate=candidate)
+    if reads_every_portfolio(user) or (is_assessor(user) and candidate.pk in candidate_ids(user)):
+        return units
+    grants = PortfolioGrant.objects.active().filter(verifier=user, candidate=candidate)
+    if grants.filter(unit=None).exists():
+        return units
+    return units.filter(pk__in=grants.values("unit_id"))
+
+
+def get_portfolio_candidate(user, pk: int):
+    """A candidate whose portfolio the person may read; anyone else answers 404."""
+    return get_object_or_404(portfolio_candidates(user), pk=pk)
+
+
+def get_portfolio_unit(user, candidate, slug: str) -> Unit:
+    return get_object_or_404(portfolio_units(user, candidate), slug=slug)
+
+
+def get_decision_for_verification(user, pk: int):
+    """A decision an internal verifier may sample: another assessor's accept or return
+    on an answer that counts (a published unit its candidate is enrolled on)."""
+    from .models import Decision
+
+    return get_object_or_404(
+        Decision.objects.sampleable_by(user).select_related(
+            "assessor", "revision", "answer__candidate", "answer__learning_outcome__unit"
+        ),
+        pk=pk,
+    )
+
+
+def get_own_verification(user, pk: int):
+    """Feedback from an internal verifier on one of the assessor's own decisions."""
+    from .models import Verification
+
+    return get_object_or_404(
+        Verification.objects.for_assessor(user).select_related("decision"), pk=pk
+    )
+
+
+def get_own_export(user, pk: int):
+    """An export the person asked for, while they may still read what it holds: an
+    external verifier's grant that has ended takes its exports with it."""
+    from .models import PortfolioExport
+
+    export = get_object_or_404(
+        PortfolioExport.objects.for_requester(user).select_related("person", "unit"), pk=pk
+    )
+    if export.kind == PortfolioExport.Kind.PORTFOLIO:
+        units = portfolio_units(user, export.person)
+        readable = units.filter(pk=export.unit_id) if export.unit_id else units
+        if not (
+            readable.exists() and portfolio_candidates(user).filter(pk=export.person_id).exists()
+        ):
+            raise Http404("This export is no longer yours to read.")
+    elif export.person_id != user.pk:
+        raise Http404("Personal data goes to its person only.")
+    return export

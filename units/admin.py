@@ -10,7 +10,7 @@ from post_office.admin import EmailAdmin, LogInline
 from post_office.admin import requeue as post_office_requeue
 from post_office.models import STATUS, Attachment, Email, EmailTemplate, Log
 
-from . import admin_documents, admin_enrolments, admin_imports
+from . import admin_documents, admin_enrolments, admin_imports, admin_records
 from .models import (
     Answer,
     Assignment,
@@ -26,7 +26,14 @@ from .models import (
     Unit,
     UnitIntroduction,
 )
-from .roles import ASSESSOR, CANDIDATE, ROLE_PERMISSIONS, role_label
+from .roles import (
+    ASSESSOR,
+    CANDIDATE,
+    EXTERNAL_VERIFIER,
+    INTERNAL_VERIFIER,
+    ROLE_PERMISSIONS,
+    role_label,
+)
 from .text import clean_text
 
 
@@ -260,11 +267,11 @@ class CandidateAssignmentInline(admin.TabularInline):
 admin.site.unregister(User)
 
 
-# Handing out the two workflow roles is what the Admin group is for, although its
-# members are neither candidates nor assessors themselves.
+# Handing out the workflow roles (candidate, assessor, internal and external
+# verifier) is what the Admin group is for, although its members hold none of them.
 WORKFLOW_ROLE_PERMISSIONS = frozenset(
     f"{app}.{codename}"
-    for role in (CANDIDATE, ASSESSOR)
+    for role in (CANDIDATE, ASSESSOR, INTERNAL_VERIFIER, EXTERNAL_VERIFIER)
     for app, codename in ROLE_PERMISSIONS[role]
 )
 
@@ -346,14 +353,22 @@ class PersonChangeForm(UserChangeForm):
 
 class ProfileInline(admin.StackedInline):
     model = Profile
-    fields = ["interface_language", "answer_language"]
+    fields = ["interface_language", "answer_language", "data_protection"]
+    readonly_fields = ["data_protection"]
     can_delete = False
+
+    @admin.display(description=gettext_lazy("data protection"))
+    def data_protection(self, profile):
+        return admin_records.data_protection_status(profile.user) if profile.pk else "—"
+
     # Translators: the heading above a person's language choices in the admin.
     verbose_name_plural = gettext_lazy("choices")
 
 
 @admin.register(User)
-class PersonAdmin(admin_enrolments.PersonEnrolmentActions, UserAdmin):
+class PersonAdmin(
+    admin_records.PersonDataProtection, admin_enrolments.PersonEnrolmentActions, UserAdmin
+):
     """People, for the Admin group as well as superusers.
 
     A staff member who is not a superuser can give only what they hold themselves
@@ -366,6 +381,11 @@ class PersonAdmin(admin_enrolments.PersonEnrolmentActions, UserAdmin):
 
     form = PersonChangeForm
     inlines = [ProfileInline, CandidateAssignmentInline]
+    actions = [
+        *admin_enrolments.PersonEnrolmentActions.actions,
+        admin_records.deactivate_people,
+        admin_records.anonymise_people,
+    ]
     list_filter = UserAdmin.list_filter  # staff, superuser, active, groups
 
     def get_readonly_fields(self, request, obj=None):

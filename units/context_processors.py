@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 
-from .access import is_assessor, is_candidate
+from .access import is_assessor, is_candidate, is_internal_verifier, reads_portfolios
 from .languages import INTERFACE_LANGUAGES
 
 
@@ -13,7 +13,12 @@ def roles(request):
     disallowed Host header is refused first): without a user, nobody is signed in.
     """
     user = getattr(request, "user", None) or AnonymousUser()
-    return {"is_candidate": is_candidate(user), "is_assessor": is_assessor(user)}
+    return {
+        "is_candidate": is_candidate(user),
+        "is_assessor": is_assessor(user),
+        "is_internal_verifier": is_internal_verifier(user),
+        "reads_portfolios": reads_portfolios(user),
+    }
 
 
 def languages(request):

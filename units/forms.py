@@ -240,3 +240,229 @@ class LanguagesForm(forms.ModelForm):
         answers.choices = [("", gettext("The same as the interface"))] + [
             (language.code, language.name) for language in LANGUAGES.values()
         ]
+
+
+# --- Quality assurance ---------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%d")
+
+
+class PeriodForm(forms.Form):
+    """The period a sample is drawn from (both days included)."""
+
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The period must start before it ends."))
+        return data
+
+    def period(self, default: tuple) -> tuple:
+        """The chosen period, the default filling in what is not chosen (or invalid)."""
+        if not self.is_bound or not self.is_valid():
+            return default
+        start = self.cleaned_data["date_from"] or default[0]
+        end = self.cleaned_data["date_to"] or max(default[1], start)
+        return start, end
+
+
+class SampleFilterForm(forms.Form):
+    """Which of the period's decisions to list: the sample is drawn from them all."""
+
+    SHOW = [
+        ("sample", gettext_lazy("The sample: proposed and verified")),
+        ("proposed", gettext_lazy("Proposed, not yet verified")),
+        ("verified", gettext_lazy("Verified")),
+        ("all", gettext_lazy("Every decision of the period")),
+    ]
+    OUTCOMES = [
+        ("", gettext_lazy("Accepted and returned")),
+        ("accepted", pgettext_lazy("decision outcome", "Accepted")),
+        ("needs_revision", gettext_lazy("Returned for revision")),
+    ]
+    SELECT = {"class": "form-select"}
+    PEOPLE = {"translate": "no", "dir": "auto"}
+
+    show = forms.ChoiceField(
+        label=gettext_lazy("Show"), choices=SHOW, required=False, widget=Select(attrs=SELECT)
+    )
+    assessor = forms.ModelChoiceField(
+        label=gettext_lazy("Assessor"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("All assessors"),
+        widget=TaggedSelect(lambda value: SampleFilterForm.PEOPLE, attrs=SELECT),
+    )
+    candidate = forms.ModelChoiceField(
+        label=gettext_lazy("Candidate"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("All candidates"),
+        widget=TaggedSelect(lambda value: SampleFilterForm.PEOPLE, attrs=SELECT),
+    )
+    unit = forms.ModelChoiceField(
+        label=gettext_lazy("Unit"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("All units"),
+        widget=TaggedSelect(lambda value: {"lang": "en"}, attrs=SELECT),
+    )
+    criterion = forms.RegexField(
+        label=gettext_lazy("Criterion"),
+        regex=r"^\d{1,3}\.\d{1,3}$",
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "3.1"}),
+        error_messages={"invalid": gettext_lazy("A criterion is written like 3.1.")},
+    )
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=OUTCOMES,
+        required=False,
+        widget=Select(attrs=SELECT),
+    )
+
+    def __init__(self, *args, people, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = people
+        self.fields["candidate"].queryset = people
+        self.fields["unit"].queryset = units
+        for name in ("assessor", "candidate"):
+            self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def keeps(self, row, state: str) -> bool:
+        """Whether a decision of the period (units.sampling.Sampled) is listed."""
+        data = self.cleaned_data if self.is_valid() else {}
+        show = data.get("show") or "sample"
+        if show == "sample" and state == "not_sampled":
+            return False
+        if show in ("proposed", "verified") and state != show:
+            return False
+        checks = [
+            ("assessor", row.assessor_id, lambda v: v.pk),
+            ("candidate", row.candidate_id, lambda v: v.pk),
+            ("unit", row.unit_id, lambda v: v.pk),
+            ("criterion", row.criterion_code, lambda v: v),
+            ("outcome", row.outcome, lambda v: v),
+        ]
+        return all(not data.get(name) or value == key(data[name]) for name, value, key in checks)
+
+
+class SamplingPlanForm(forms.Form):
+    """The plan, and a percentage of their own for any assessor (empty: the plan's)."""
+
+    percentage = forms.IntegerField(
+        label=gettext_lazy("Percentage of each assessor's decisions"),
+        min_value=0,
+        max_value=100,
+        help_text=gettext_lazy("Rounded up: 10% of 3 decisions is 1."),
+        widget=forms.NumberInput(attrs={"class": "form-control", "min": 0, "max": 100}),
+    )
+    every_unit = forms.BooleanField(
+        label=gettext_lazy("At least one decision on every unit"),
+        required=False,
+    )
+
+    def __init__(self, *args, assessors, plan, **kwargs):
+        rules = plan.percentages()
+        initial = {"percentage": plan.percentage, "every_unit": plan.every_unit}
+        initial.update({f"rule_{a.pk}": rules.get(a.pk) for a in assessors})
+        super().__init__(*args, initial=initial, **kwargs)
+        self.assessors = assessors
+        for assessor in assessors:
+            self.fields[f"rule_{assessor.pk}"] = forms.IntegerField(
+                label=assessor.get_full_name() or assessor.username,
+                required=False,
+                min_value=0,
+                max_value=100,
+                widget=forms.NumberInput(
+                    attrs={"class": "form-control", "min": 0, "max": 100, "translate": "no"}
+                ),
+            )
+
+    def rules(self) -> dict[int, int]:
+        return {
+            a.pk: self.cleaned_data[f"rule_{a.pk}"]
+            for a in self.assessors
+            if self.cleaned_data.get(f"rule_{a.pk}") is not None
+        }
+
+    def rule_fields(self):
+        return [self[f"rule_{a.pk}"] for a in self.assessors]
+
+
+class VerdictForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label=gettext_lazy("Your verdict"),
+        choices=[
+            ("agree", gettext_lazy("Agree with the decision")),
+            ("action", gettext_lazy("Agree, with an action for the assessor")),
+            ("disagree", gettext_lazy("Disagree with the decision")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = AnswerTextField(
+        label=gettext_lazy("Why you disagree"),
+        required=False,
+        strip=False,
+        max_length=MAX_COMMENT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Needed to disagree. If the answer is reopened, the candidate reads it."
+        ),
+    )
+    action = AnswerTextField(
+        label=gettext_lazy("What the assessor should do"),
+        required=False,
+        strip=False,
+        max_length=MAX_COMMENT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Needed for an action."),
+    )
+    feedback = AnswerTextField(
+        label=gettext_lazy("Feedback to the assessor"),
+        required=False,
+        strip=False,
+        max_length=MAX_COMMENT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Markdown works here. The assessor reads it on their home page."),
+    )
+    reopen = forms.BooleanField(
+        label=gettext_lazy("Reopen the answer so the candidate revises it (with a disagreement)"),
+        required=False,
+    )
+
+
+class ConfirmUnitForm(forms.Form):
+    declaration = forms.BooleanField(
+        label=gettext_lazy(
+            "I confirm that the answers in this unit are my own work, in my own words, "
+            "and that my assessor's sign-off is a true record of my assessment."
+        ),
+        error_messages={"required": gettext_lazy("Tick the declaration to confirm the unit.")},
+    )
+
+
+class ExportForm(forms.Form):
+    file_format = forms.ChoiceField(
+        choices=[("pdf", "PDF"), ("zip", pgettext_lazy("export format", "ZIP (PDF and JSON)"))]
+    )
+    # A unit of the portfolio, by its address; empty: the whole portfolio.
+    unit = forms.SlugField(required=False, max_length=40)
+
+
+class PortfolioSearchForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Find a candidate"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "class": "form-control", "dir": "auto"}),
+    )

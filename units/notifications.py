@@ -23,6 +23,7 @@ from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from post_office import mail
 
 from .languages import interface_language_of
@@ -146,3 +147,120 @@ def notify_decision(answer, decision) -> None:
         subject, news = _decision_email(decision.outcome, details)
         body = _email(news, _("See the feedback: %(url)s") % details)
     _queue(subject, body, [candidate.email])
+
+
+def _name(person) -> str:
+    return person.get_full_name() or person.username
+
+
+def notify_verified(verification) -> None:
+    """The assessor is told an internal verifier checked one of their decisions."""
+    decision = verification.decision
+    answer = decision.answer
+    criterion = answer.learning_outcome
+    assessor = decision.assessor
+    details = {
+        "verifier": _name(verification.verifier),
+        "candidate": _name(answer.candidate),
+        "criterion": f"{criterion.unit.code} {criterion.code}",
+        "url": _absolute(reverse("units:review", kwargs={"pk": answer.pk}) + "#verification"),
+    }
+    verdict = verification.verdict
+    with translation.override(interface_language_of(assessor)):
+        if verdict == "disagree":
+            # Translators: an email's subject; %(criterion)s is a unit and criterion code.
+            subject = _("%(verifier)s disagrees with your decision on %(criterion)s")
+        elif verdict == "action":
+            subject = _("%(verifier)s agrees with your decision on %(criterion)s, with an action")
+        else:
+            subject = _("%(verifier)s agrees with your decision on %(criterion)s")
+        paragraphs = [
+            _(
+                "%(verifier)s, internal verifier, checked your decision on %(candidate)s's "
+                "answer to %(criterion)s."
+            )
+            % details
+        ]
+        if verification.reopened:
+            paragraphs.append(_("The answer has been reopened for the candidate to revise."))
+        paragraphs.append(_("Read the feedback: %(url)s") % details)
+        body = _email(*paragraphs)
+        subject = _subject(subject % details)
+    _queue(subject, body, [assessor.email])
+
+
+def _unit_details(sign_off, url: str) -> dict:
+    return {
+        "unit": sign_off.unit.code,
+        "title": sign_off.unit.title,
+        "candidate": _name(sign_off.candidate),
+        "assessor": _name(sign_off.assessor),
+        "url": _absolute(url),
+    }
+
+
+def notify_signed_off(sign_off) -> None:
+    """The candidate is asked to confirm the unit their assessor signed off."""
+    candidate = sign_off.candidate
+    details = _unit_details(sign_off, reverse("units:progress") + f"#unit-{sign_off.unit_id}")
+    with translation.override(interface_language_of(candidate)):
+        # Translators: an email's subject; %(unit)s is a unit code such as "F3".
+        subject = _subject(_("Unit %(unit)s is signed off: please confirm it") % details)
+        body = _email(
+            # Translators: %(title)s is the unit's title, in English.
+            _("%(assessor)s has signed off unit %(unit)s (%(title)s): every criterion is accepted.")
+            % details,
+            _("Confirm it with the declaration to complete the unit: %(url)s") % details,
+        )
+    _queue(subject, body, [candidate.email])
+
+
+def notify_confirmed(sign_off) -> None:
+    """The assessor learns the candidate confirmed the unit: it is complete."""
+    assessor = sign_off.assessor
+    details = _unit_details(
+        sign_off,
+        reverse(
+            "units:portfolio_unit",
+            kwargs={"pk": sign_off.candidate_id, "unit": sign_off.unit.slug},
+        ),
+    )
+    with translation.override(interface_language_of(assessor)):
+        subject = _subject(_("%(candidate)s confirmed unit %(unit)s: it is complete") % details)
+        body = _email(
+            _("%(candidate)s confirmed your sign-off of unit %(unit)s (%(title)s).") % details,
+            _("See the unit: %(url)s") % details,
+        )
+    _queue(subject, body, [assessor.email])
+
+
+def notify_export_ready(export) -> None:
+    """The person who asked for an export is told it can be downloaded (or failed)."""
+    requester = export.requested_by
+    details = {
+        "person": _name(export.person),
+        "url": _absolute(reverse("units:exports")),
+        "days": settings.EXPORT_KEEP_DAYS,
+    }
+    with translation.override(interface_language_of(requester)):
+        if export.status == "ready":
+            subject = _subject(_("Your export of %(person)s's records is ready") % details)
+            body = _email(
+                _("The export you asked for is ready to download: %(url)s") % details,
+                ngettext(
+                    "It is deleted after %(days)s day.",
+                    "It is deleted after %(days)s days.",
+                    settings.EXPORT_KEEP_DAYS,
+                )
+                % details,
+            )
+        else:
+            subject = _subject(_("Your export of %(person)s's records could not be made") % details)
+            body = _email(
+                _(
+                    "Something went wrong while making the export you asked for. "
+                    "Ask for it again: %(url)s"
+                )
+                % details
+            )
+    _queue(subject, body, [requester.email])

@@ -10,11 +10,19 @@ from django.utils.translation import pgettext_lazy
 CANDIDATE = "Candidate"
 ASSESSOR = "Assessor"
 ADMIN = "Admin"
+# Internal quality assurance (IQA): samples assessors' decisions, gives them
+# feedback, countersigns units, reads and exports every portfolio.
+INTERNAL_VERIFIER = "Internal verifier"
+# The awarding body's external quality assurer (EQA): reads, for a time, the
+# portfolios an admin grants them (units.models.PortfolioGrant).
+EXTERNAL_VERIFIER = "External verifier"
 
 ROLE_LABELS = {
     CANDIDATE: pgettext_lazy("role", "Candidate"),
     ASSESSOR: pgettext_lazy("role", "Assessor"),
     ADMIN: pgettext_lazy("role", "Admin"),
+    INTERNAL_VERIFIER: pgettext_lazy("role", "Internal verifier"),
+    EXTERNAL_VERIFIER: pgettext_lazy("role", "External verifier"),
 }
 
 
@@ -44,10 +52,24 @@ ROLE_PERMISSIONS = {
         for action in ("add", "change", "delete", "view")
     ]
     + [("units", "view_answer"), ("units", "view_revision")]
+    # Quality records: grants to external verifiers, and the logs (read only).
+    + [("units", f"{action}_portfoliogrant") for action in ("add", "change", "view")]
+    + [
+        ("units", f"view_{model}")
+        for model in ("recordaccess", "portfolioexport", "unitsignoff", "verification")
+    ]
+    + [("units", "export_portfolio")]
     # Imports in the browser: upload (add), confirm or discard (change), the log (view).
     + [("units", f"{action}_contentimport") for action in ("add", "change", "view")]
     # The notification outbox in the admin: status, attempts, errors (read only).
     + [("post_office", "view_email"), ("post_office", "view_log")],
+    INTERNAL_VERIFIER: [
+        ("units", "verify_decision"),
+        ("units", "export_portfolio"),
+        ("units", "view_answer"),
+        ("units", "view_revision"),
+    ],
+    EXTERNAL_VERIFIER: [("units", "view_granted_portfolio")],
 }
 
 

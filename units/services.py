@@ -12,7 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import notifications, search
+from . import notifications, search, signoff
 from .errors import (  # noqa: F401 - the refusals, re-exported for callers of services
     AnswerLocked,
     AnswerTooLong,
@@ -270,9 +270,12 @@ def answer_reopen(*, answer: Answer, by, reason: str, ip: str | None = None) -> 
     reason = clean_text(reason).strip()
     if not reason:
         raise Invalid(_("Give a reason for reopening an accepted answer."))
-    return _decide(
+    answer = _decide(
         answer, Action.REOPEN, Decision.Outcome.REOPENED, assessor=by, reason=reason, ip=ip
     )
+    # The unit is no longer complete: its sign-off, if any, is withdrawn on record.
+    signoff.withdraw_for_reopen(answer, by=by, reason=reason, ip=ip)
+    return answer
 
 
 @transaction.atomic

@@ -56,6 +56,16 @@ class UnitQuerySet(models.QuerySet):
     def published(self):
         return self.exclude(published_at=None)
 
+    def with_sign_off_to_confirm(self, candidate):
+        """Annotate to_confirm: the candidate's assessor signed the unit off and the
+        candidate has not confirmed it yet (in the same query)."""
+        from .quality import UnitSignOff  # quality imports this module
+
+        waiting = UnitSignOff.objects.active().filter(
+            candidate=candidate, unit=models.OuterRef("pk"), confirmed_at=None
+        )
+        return self.annotate(to_confirm=models.Exists(waiting))
+
     def visible_to(self, user):
         """The units a person may open: content managers see drafts too (to check
         them as a candidate would); a candidate sees the published units they are

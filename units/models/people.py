@@ -36,6 +36,16 @@ class Profile(models.Model):
     # permissions) change, so their roles, cached under this number, are read
     # afresh on the very next request (units.roles.connect, units.access).
     roles_version = models.PositiveIntegerField(default=0, editable=False)
+    # How many internal verifiers' verdicts on the person's decisions they have not
+    # yet read: the home page reads the verdicts only when there are some
+    # (units.verification keeps it, in the same transactions as the verdicts).
+    unread_verifications = models.PositiveIntegerField(default=0, editable=False)
+    # Data protection (units.retention): the retention period runs from deactivation;
+    # once it is over the person is anonymised, their records kept and readable.
+    deactivated_at = models.DateTimeField(
+        _("deactivated at"), null=True, blank=True, editable=False
+    )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("profile")

@@ -68,6 +68,25 @@ class Comment(models.Model):
         return bool(self.quote)
 
 
+class DecisionQuerySet(models.QuerySet):
+    def assessments(self):
+        """Assessment judgements (accepts and returns), which internal verifiers sample;
+        reopening is not one."""
+        return self.filter(outcome__in=Decision.ASSESSMENTS)
+
+    def sampleable_by(self, verifier):
+        """Other assessors' judgements on answers that count (a published unit their
+        candidate is enrolled on): a verifier never verifies their own decisions."""
+        return (
+            self.assessments()
+            .filter(
+                answer__learning_outcome__unit__published_at__isnull=False,
+                answer__learning_outcome__unit__enrolments__candidate=models.F("answer__candidate"),
+            )
+            .exclude(assessor=verifier)
+        )
+
+
 class Decision(models.Model):
     """An assessor's decision on a revision, or the reopening of an accepted answer."""
 
@@ -75,6 +94,8 @@ class Decision(models.Model):
         NEEDS_REVISION = "needs_revision", pgettext_lazy("decision outcome", "Needs revision")
         ACCEPTED = "accepted", pgettext_lazy("decision outcome", "Accepted")
         REOPENED = "reopened", pgettext_lazy("decision outcome", "Reopened")
+
+    ASSESSMENTS = (Outcome.ACCEPTED, Outcome.NEEDS_REVISION)
 
     answer = models.ForeignKey(
         Answer, on_delete=models.CASCADE, related_name="decisions", verbose_name=ANSWER
@@ -95,10 +116,14 @@ class Decision(models.Model):
     ip_address = models.GenericIPAddressField(IP_ADDRESS, null=True, blank=True)
     created_at = models.DateTimeField(CREATED_AT, default=timezone.now)
 
+    objects = DecisionQuerySet.as_manager()
+
     class Meta:
         ordering = ["answer_id", "created_at", "id"]
         verbose_name = gettext_lazy("decision")
         verbose_name_plural = gettext_lazy("decisions")
+        # Internal verifiers sample the decisions of a period (units.sampling).
+        indexes = [models.Index(fields=["created_at"], name="decision_time")]
 
     def __str__(self):
         # One whole phrase per outcome: the words around the names differ by language.
@@ -114,6 +139,11 @@ class Decision(models.Model):
 class AuditEntryQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+    def redact(self, **fields):
+        """The one change the log allows: a person's free text and addresses replaced
+        once their retention period is over (units.retention). Rows stay."""
+        return super().update(**fields)
 
     def delete(self):
         raise TypeError("The audit log is append-only.")

@@ -51,6 +51,44 @@ class Assignment(models.Model):
             raise ValidationError(_("A candidate cannot be their own assessor."))
 
 
+class EnrolmentQuerySet(models.QuerySet):
+    def ready_to_sign_off(self):
+        """Enrolments on a published unit whose every criterion is accepted for the
+        candidate, and which no standing sign-off covers yet: for their assessor."""
+        from .content import LearningOutcome
+        from .quality import UnitSignOff
+
+        criteria = (
+            LearningOutcome.objects.filter(unit=models.OuterRef("unit"))
+            .order_by()
+            .values("unit")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        accepted = (
+            Answer.objects.filter(
+                candidate=models.OuterRef("candidate"),
+                learning_outcome__unit=models.OuterRef("unit"),
+                status=Answer.Status.ACCEPTED,
+            )
+            .order_by()
+            .values("candidate")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        standing = UnitSignOff.objects.active().filter(
+            candidate=models.OuterRef("candidate"), unit=models.OuterRef("unit")
+        )
+        return (
+            self.filter(unit__published_at__isnull=False)
+            .annotate(criteria_n=models.Subquery(criteria), accepted_n=models.Subquery(accepted))
+            .filter(criteria_n__gt=0, accepted_n=models.F("criteria_n"))
+            .exclude(models.Exists(standing))
+            .select_related("candidate", "unit")
+            .order_by("candidate__first_name", "candidate__username", "unit__code")
+        )
+
+
 class Enrolment(models.Model):
     """A candidate is enrolled on a unit: they see it, write for it and are counted
     against it. Ending an enrolment hides the unit; it deletes none of their work."""
@@ -73,6 +111,8 @@ class Enrolment(models.Model):
         related_name="+",
         verbose_name=gettext_lazy("enrolled by"),
     )
+
+    objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["candidate_id", "unit__code"]

@@ -43,3 +43,49 @@ def bcp47_filter(code: str) -> str:
     """Django's language code as the BCP 47 tag HTML wants ("sr" → "sr-Cyrl"),
     for pages drawn without the context processors (the 500 page)."""
     return interface_tag(code)
+
+
+@register.filter(name="when")
+def when_filter(value) -> str:
+    """An ISO 8601 time from exported data, as the reader's language writes a date and
+    time ("" stays empty)."""
+    from datetime import datetime
+
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return date_format(moment, "DATETIME_FORMAT")
+
+
+@register.filter(name="code_label")
+def code_label_filter(code: str) -> str:
+    """A stored code of the workflow (a status, a decision, an action, a verdict, a
+    sign-in event, a record access) as its label in the reader's language."""
+    from units.models import (
+        Action,
+        Answer,
+        Decision,
+        RecordAccess,
+        SecurityEvent,
+        Verification,
+    )
+
+    for choices in (
+        Answer.Status,
+        Decision.Outcome,
+        Action,
+        Verification.Verdict,
+        SecurityEvent.Kind,
+        RecordAccess.Kind,
+    ):
+        if code in choices.values:
+            return str(choices(code).label)
+    return code

@@ -4,16 +4,28 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from ..access import get_criterion, get_unit, is_assessor, is_candidate, manages_content
+from ..access import (
+    get_criterion,
+    get_unit,
+    is_assessor,
+    is_candidate,
+    manages_content,
+)
 from ..languages import pick_language
-from ..models import Answer, ModelAnswer, Reading, Unit
+from ..models import Answer, ModelAnswer, Reading, Unit, Verification
 from ..progress import attach_progress
 from .common import language_to_show, model_answer_panel, remember_language
+
+# The home page lists at most this many pieces of news of each kind.
+HOME_LIST = 10
 
 
 @require_safe
 def home(request):
-    units = list(Unit.objects.visible_to(request.user).with_criteria_count())
+    units = Unit.objects.visible_to(request.user).with_criteria_count()
+    if is_candidate(request.user):
+        units = units.with_sign_off_to_confirm(request.user)
+    units = list(units)
     # Of the units shown only: the whole catalogue's model answers cost 7 ms at scale 10.
     languages = ModelAnswer.objects.filter(
         learning_outcome__unit__in=[unit.pk for unit in units]
@@ -31,7 +43,19 @@ def home(request):
     }
     if is_assessor(request.user):
         context["review_counts"] = Answer.objects.for_reviewer(request.user).status_counts()
+        # Read only when the profile (loaded with the person) says there is some.
+        if getattr(getattr(request.user, "profile", None), "unread_verifications", 0):
+            context["verifier_feedback"] = list(
+                Verification.objects.for_assessor(request.user)
+                .unacknowledged()
+                .select_related(
+                    "verifier",
+                    "decision__answer__candidate",
+                    "decision__answer__learning_outcome__unit",
+                )[:HOME_LIST]
+            )
     if show_progress:
+        context["to_confirm"] = [unit for unit in units if unit.to_confirm]
         context["returned"] = (
             Answer.objects.for_candidate(request.user)
             .filter(status=Answer.Status.NEEDS_REVISION, learning_outcome__unit__in=units)

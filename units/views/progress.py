@@ -2,7 +2,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from ..access import candidate_required
-from ..models import Answer, Unit
+from ..forms import ConfirmUnitForm
+from ..models import Answer, Unit, UnitSignOff
 from ..progress import build_grid
 
 
@@ -13,5 +14,18 @@ def progress(request):
         Unit.objects.visible_to(request.user).with_criteria_count().prefetch_related("criteria")
     )
     totals = build_grid(request.user, units)
-    context = {"units": units, "totals": totals, "statuses": Answer.Status}
+    standing = {
+        s.unit_id: s
+        for s in UnitSignOff.objects.active()
+        .filter(candidate=request.user, unit__in=units)
+        .select_related("assessor", "countersigned_by")
+    }
+    for unit in units:
+        unit.sign_off = standing.get(unit.pk)
+    context = {
+        "units": units,
+        "totals": totals,
+        "statuses": Answer.Status,
+        "confirm_form": ConfirmUnitForm(),
+    }
     return render(request, "units/progress.html", context)

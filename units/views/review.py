@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import services
+from .. import services, signoff
 from ..access import (
     assessor_required,
     candidate_required,
@@ -27,7 +28,7 @@ from ..forms import (
     ReplyForm,
     validated,
 )
-from ..models import Action, Answer, Unit
+from ..models import Action, Answer, Unit, Verification
 from ..security import client_ip
 from .common import attempt, model_answer_panel, refusal, throttle
 
@@ -101,11 +102,27 @@ def _review_page(request, answer, *, status=200, **forms):
         "can_reopen": answer.allows(Action.REOPEN),
         "can_comment": answer.can_be_commented,
         "next_waiting": next_waiting,
+        "verifications": _verifications(request.user, answer),
         "filters": _filters_query(queue_filter),
         **feedback_context(answer, for_candidate=False),
         **model_answer_panel(request, criterion),
     }
     return render(request, "review/review.html", context, status=status)
+
+
+def _verifications(user, answer) -> list[Verification]:
+    """The internal verifier's verdicts on this answer's decisions; the assessor whose
+    decision it was may mark each read."""
+    if not answer.has_verifications:
+        return []  # known from the answer's own query: no query for most answers
+    verifications = list(
+        Verification.objects.filter(decision__answer=answer).select_related("verifier", "decision")
+    )
+    for verification in verifications:
+        verification.can_acknowledge = (
+            verification.decision.assessor_id == user.pk and verification.acknowledged_at is None
+        )
+    return verifications
 
 
 @assessor_required
@@ -172,9 +189,27 @@ def decide(request, pk):
         return refusal(request, exc, _form_again(request, answer, "decision_form", form))
     if answer.status == Answer.Status.ACCEPTED:
         messages.success(request, _("The answer is now: accepted."))
+        _suggest_sign_off(request, answer)
     else:
         messages.success(request, _("The answer is now: needs revision."))
     return _back_to_review(request, answer, "#decision")
+
+
+def _suggest_sign_off(request, answer) -> None:
+    """After the last criterion of a unit is accepted, say the unit can be signed off."""
+    unit = answer.learning_outcome.unit
+    if signoff.ready_to_sign_off(answer.candidate, unit):
+        url = reverse("units:portfolio_unit", kwargs={"pk": answer.candidate_id, "unit": unit.slug})
+        messages.info(
+            request,
+            format_html(
+                '{} <a href="{}#sign-off">{}</a>',
+                _("Every criterion of unit %(unit)s is now accepted for %(name)s.")
+                % {"unit": unit.code, "name": answer.candidate.get_full_name() or answer.candidate},
+                url,
+                _("Sign the unit off"),
+            ),
+        )
 
 
 @assessor_required

@@ -1,14 +1,24 @@
 """Create the demo accounts listed in the README. Safe to run again."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from units import enrolling, notifications, services
-from units.models import Answer, Assignment, LearningOutcome, Profile, Unit
-from units.roles import ADMIN, ASSESSOR, CANDIDATE, ensure_roles
+from units.models import Answer, Assignment, LearningOutcome, PortfolioGrant, Profile, Unit
+from units.roles import (
+    ADMIN,
+    ASSESSOR,
+    CANDIDATE,
+    EXTERNAL_VERIFIER,
+    INTERNAL_VERIFIER,
+    ensure_roles,
+)
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published in the README, demo only
 
@@ -20,7 +30,11 @@ PEOPLE = [
     ("mina", "Mina", "Park", CANDIDATE),
     ("jelena", "Jelena", "Petrović", CANDIDATE),
     ("wei", "Wei", "Zhang", CANDIDATE),
+    ("grace", "Grace", "Adeyemi", INTERNAL_VERIFIER),
+    ("tom", "Tom", "Fletcher", EXTERNAL_VERIFIER),
 ]
+# The external verifier reads Mina's portfolio for this long from the first run.
+GRANT_DAYS = 30
 # The model answers each candidate reads first; their interface follows their
 # browser until they choose (the switcher, or "Your languages").
 ANSWER_LANGUAGES = {"mina": "ko", "jelena": "sr-Cyrl", "wei": "zh-Hans"}
@@ -82,6 +96,14 @@ class Command(BaseCommand):
         # worker would otherwise print them all at start).
         with notifications.muted():
             self._mina_answers(users["mina"], users["amara"])
+        if not PortfolioGrant.objects.active().filter(verifier=users["tom"]).exists():
+            PortfolioGrant.objects.create(
+                verifier=users["tom"],
+                candidate=users["mina"],
+                expires_at=timezone.now() + timedelta(days=GRANT_DAYS),
+                note="EQA visit (demo)",
+                granted_by=users["admin"],
+            )
         self.stdout.write(f"Demo accounts ready: {', '.join(users)} (password {DEMO_PASSWORD}).")
 
     def _person(self, username, first_name, last_name, role):
