@@ -25,13 +25,16 @@ run: install
 	# "Import units" page does; the demo units are published (a re-run changes nothing).
 	$(BIN)/python manage.py import_units --publish $(FIXTURES)
 	$(BIN)/python manage.py seed_demo
-	# The notification worker beside the server: emails appear in this console.
-	$(BIN)/python manage.py deliver_notifications --loop --interval 2 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	# The workers beside the server: notifications (emails appear in this console) and
+	# the queue of background tasks (portfolio exports).
+	$(BIN)/python manage.py deliver_notifications --loop --interval 2 & mail=$$!; \
+	$(BIN)/python manage.py db_worker --no-reload --interval 1 & tasks=$$!; \
+	trap 'kill $$mail $$tasks 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# Browser tests need Debian's chromium and fonts-noto-cjk (.ci/run installs them);
-# without them they are skipped, and pytest's summary says why.
+# Browser tests need Debian's chromium and fonts-noto-cjk, the export tests its
+# poppler-utils (pdftotext, pdffonts); .ci/run installs them. Without them those
+# tests are skipped, and pytest's summary says why.
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 

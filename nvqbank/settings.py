@@ -220,6 +220,9 @@ EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
 # How long a deactivated person's records are kept before they are anonymised
 # (`manage.py apply_retention`): the awarding body's retention period, in days.
 DATA_RETENTION_DAYS = env_int("DATA_RETENTION_DAYS", 3 * 365)
+# Delivered (or given-up) notifications are deleted after this many days by
+# `manage.py apply_retention`: an email is a copy, and it names people.
+NOTIFICATION_KEEP_DAYS = env_int("NOTIFICATION_KEEP_DAYS", 90)
 # The internal verifier's sample is proposed from at most this many decisions (a
 # period longer than that is asked to be narrowed, so the page stays fast).
 SAMPLING_MAX_DECISIONS = env_int("SAMPLING_MAX_DECISIONS", 20_000)

@@ -288,7 +288,7 @@ class PersonDataProtection:
         return [
             path(
                 "<int:pk>/deactivate/",
-                self.admin_site.admin_view(self.deactivate_view),
+                self.admin_site.admin_view(require_POST(self.deactivate_view)),
                 name="auth_user_deactivate",
             ),
             *super().get_urls(),
@@ -316,14 +316,15 @@ class PersonDataProtection:
         return fields + ["is_active"] if anonymised else fields
 
     def render_delete_form(self, request, context):
-        if context.get("protected"):
+        # Records the admin may not delete (append-only or read-only) or that protect
+        # the person: the page says what to do instead.
+        if context.get("protected") or context.get("perms_lacking"):
             person = context["object"]
             context["data_protection_status"] = data_protection_status(person)
             context["deactivate_url"] = reverse("admin:auth_user_deactivate", args=[person.pk])
         return super().render_delete_form(request, context)
 
 
-@require_POST
 def _deactivate(model_admin, request, pk):
     person = get_object_or_404(get_user_model(), pk=pk)
     if not model_admin.has_change_permission(request, person):

@@ -10,7 +10,7 @@ The PDF is laid out by WeasyPrint from our own templates (templates/exports/),
 with the fonts embedded: Korean, Chinese and Cyrillic text quoted in an answer
 renders through Debian's fonts-noto-cjk. WeasyPrint fetches nothing: every
 stylesheet is given to it, and a link or image in a rendered text reaches no
-network or file (_no_fetching). The JSON holds the same records, with ISO 8601
+network or file (pdf). The JSON holds the same records, with ISO 8601
 times and BCP 47 language tags; a ZIP holds both.
 """
 
@@ -181,16 +181,18 @@ def _zip(base: str, data: dict, html: str) -> bytes:
     return buffer.getvalue()
 
 
-def _no_fetching(url: str, *args, **kwargs):
-    """WeasyPrint's url_fetcher: nothing is fetched, from the network or the disk.
-    Every stylesheet is given inline, and the texts allow no images."""
-    raise ValueError(f"Exports fetch nothing ({url[:80]!r}).")
-
-
 def pdf(html: str) -> bytes:
+    """The HTML laid out as a PDF, fetching nothing: not from the network, not from
+    the disk. Every stylesheet is in the HTML, and the texts allow no images; a URL
+    that would be fetched all the same is refused here."""
     from weasyprint import HTML  # loads Pango: only where a PDF is made
+    from weasyprint.urls import URLFetcher
 
-    return HTML(string=html, url_fetcher=_no_fetching, base_url=None).write_pdf()
+    class NoFetching(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"Exports fetch nothing ({url[:80]!r}).")
+
+    return HTML(string=html, url_fetcher=NoFetching(), base_url=None).write_pdf()
 
 
 # --- The JSON ------------------------------------------------------------------

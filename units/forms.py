@@ -294,25 +294,22 @@ class SampleFilterForm(forms.Form):
     show = forms.ChoiceField(
         label=gettext_lazy("Show"), choices=SHOW, required=False, widget=Select(attrs=SELECT)
     )
-    assessor = forms.ModelChoiceField(
+    assessor = forms.TypedChoiceField(
         label=gettext_lazy("Assessor"),
-        queryset=None,
+        coerce=int,
         required=False,
-        empty_label=gettext_lazy("All assessors"),
         widget=TaggedSelect(lambda value: SampleFilterForm.PEOPLE, attrs=SELECT),
     )
-    candidate = forms.ModelChoiceField(
+    candidate = forms.TypedChoiceField(
         label=gettext_lazy("Candidate"),
-        queryset=None,
+        coerce=int,
         required=False,
-        empty_label=gettext_lazy("All candidates"),
         widget=TaggedSelect(lambda value: SampleFilterForm.PEOPLE, attrs=SELECT),
     )
-    unit = forms.ModelChoiceField(
+    unit = forms.TypedChoiceField(
         label=gettext_lazy("Unit"),
-        queryset=None,
+        coerce=int,
         required=False,
-        empty_label=gettext_lazy("All units"),
         widget=TaggedSelect(lambda value: {"lang": "en"}, attrs=SELECT),
     )
     criterion = forms.RegexField(
@@ -330,13 +327,18 @@ class SampleFilterForm(forms.Form):
         widget=Select(attrs=SELECT),
     )
 
-    def __init__(self, *args, people, units, **kwargs):
+    def __init__(self, *args, assessors, candidates, units, **kwargs):
+        """The choices are the period's own people and units (lists, read once)."""
         super().__init__(*args, **kwargs)
-        self.fields["assessor"].queryset = people
-        self.fields["candidate"].queryset = people
-        self.fields["unit"].queryset = units
-        for name in ("assessor", "candidate"):
-            self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.username
+
+        def named(people):
+            return [(person.pk, person.get_full_name() or person.username) for person in people]
+
+        self.fields["assessor"].choices = [("", gettext("All assessors")), *named(assessors)]
+        self.fields["candidate"].choices = [("", gettext("All candidates")), *named(candidates)]
+        self.fields["unit"].choices = [("", gettext("All units"))] + [
+            (unit.pk, f"{unit.code} {unit.title}") for unit in units
+        ]
 
     def keeps(self, row, state: str) -> bool:
         """Whether a decision of the period (units.sampling.Sampled) is listed."""
@@ -347,13 +349,13 @@ class SampleFilterForm(forms.Form):
         if show in ("proposed", "verified") and state != show:
             return False
         checks = [
-            ("assessor", row.assessor_id, lambda v: v.pk),
-            ("candidate", row.candidate_id, lambda v: v.pk),
-            ("unit", row.unit_id, lambda v: v.pk),
-            ("criterion", row.criterion_code, lambda v: v),
-            ("outcome", row.outcome, lambda v: v),
+            ("assessor", row.assessor_id),
+            ("candidate", row.candidate_id),
+            ("unit", row.unit_id),
+            ("criterion", row.criterion_code),
+            ("outcome", row.outcome),
         ]
-        return all(not data.get(name) or value == key(data[name]) for name, value, key in checks)
+        return all(not data.get(name) or value == data[name] for name, value in checks)
 
 
 class SamplingPlanForm(forms.Form):

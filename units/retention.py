@@ -15,7 +15,9 @@ same. What goes:
 - where they were: IP addresses and browser names in the audit, decisions,
   verdicts, sign-off events, sign-in events and the record access log;
 - copies: their exports, the emails sent to them, sign-in lockout records under
-  their username, and their answers in the search index.
+  their username, and their answers in the search index. (Emails about them to
+  others are gone long before: delivered notifications are kept for
+  NOTIFICATION_KEEP_DAYS, see prune_notifications.)
 
 What an assessor or verifier wrote about someone else's work (comments, reasons,
 verdicts) is part of that other person's record, which has a retention period of
@@ -153,14 +155,18 @@ def person_anonymise(*, person, at=None) -> None:
 
 
 def _remove_their_text(person) -> None:
+    """What they wrote in their own record. What they wrote in someone else's (an
+    assessor's comments and reasons) is that person's record, and stays."""
     answers = Answer.objects.filter(candidate=person)
     answers.exclude(text="").update(text=REMOVED)
     # A revision is frozen for everyone else; this is the one sanctioned change.
     Revision.objects.filter(answer__candidate=person).update(text=REMOVED)
-    Comment.objects.filter(author=person).update(body=REMOVED)
+    Comment.objects.filter(author=person, answer__candidate=person).update(body=REMOVED)
+    # Passages of their answers, quoted in comments.
     Comment.objects.filter(answer__candidate=person).exclude(quote="").update(quote=REMOVED)
-    AuditEntry.objects.filter(actor=person).exclude(note="").redact(note=REMOVED)
-    SignOffEvent.objects.filter(actor=person).exclude(note="").redact(note=REMOVED)
+    AuditEntry.objects.filter(actor=person, answer__candidate=person).exclude(note="").redact(
+        note=REMOVED
+    )
 
 
 def _remove_where_they_were(person, username: str) -> None:
@@ -211,4 +217,17 @@ def apply_retention(*, dry_run: bool = False, at=None) -> list[tuple[str, object
 def prune_exports(at=None) -> int:
     """Delete the exports kept past EXPORT_KEEP_DAYS; returns how many."""
     deleted, _counts = PortfolioExport.objects.expired(at).delete()
+    return deleted
+
+
+def prune_notifications(at=None) -> int:
+    """Delete the notifications delivered (or given up on) more than
+    NOTIFICATION_KEEP_DAYS ago, with their delivery logs: an email is a copy, not a
+    record, and it names people. Returns how many emails."""
+    from post_office.models import STATUS
+
+    before = (at or timezone.now()) - timedelta(days=settings.NOTIFICATION_KEEP_DAYS)
+    done = Email.objects.filter(status__in=[STATUS.sent, STATUS.failed], created__lt=before)
+    deleted = done.count()
+    done.delete()
     return deleted

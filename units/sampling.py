@@ -6,9 +6,10 @@ of their own for the assessors it names (100: every decision), and, if asked, at
 least one decision on every unit. What is already verified counts first; the rest
 is proposed so that the sample spreads across candidates, units and criteria, as
 the awarding bodies' CAMERA guidance asks: each next decision is the one whose
-candidate, then unit, then criterion the sample holds least of. Ties are broken by
-a fixed scramble of the decision's id, so the proposal is the same on every
-visit, and not simply the oldest or the newest work.
+candidate, then unit, then criterion the sample holds least of. Between equals an
+acceptance comes before a return (it is the judgement that counts towards the
+qualification), then a fixed scramble of the decision's id decides, so the
+proposal is the same on every visit, and not simply the oldest or newest work.
 
 The proposal is drawn from a period's decisions read as plain tuples in one query,
 at most settings.SAMPLING_MAX_DECISIONS of them (a longer period is asked to be
@@ -136,6 +137,7 @@ class _Coverage:
             counts["c", row.candidate_id],
             counts["u", row.unit_id],
             counts["k", row.criterion_id],
+            row.outcome != Decision.Outcome.ACCEPTED,
             _scramble(row.id),
         )
 
@@ -203,21 +205,19 @@ def propose(rows: list[Sampled], plan: SamplingPlan) -> Sample:
 
 
 def plan_of(verifier) -> SamplingPlan:
-    """The verifier's plan, made with the defaults on their first visit, rules loaded."""
-    plan = (
-        SamplingPlan.objects.prefetch_related("rules__assessor").filter(verifier=verifier).first()
-    )
-    if plan is None:
-        plan, _created = SamplingPlan.objects.get_or_create(verifier=verifier)
-    return plan
+    """The verifier's plan with its rules; until they save one, the default plan
+    (10% of each assessor, every unit), not saved: reading the sample writes nothing."""
+    plan = SamplingPlan.objects.prefetch_related("rules").filter(verifier=verifier).first()
+    return plan or SamplingPlan(verifier=verifier)
 
 
 @transaction.atomic
 def plan_update(
-    *, plan: SamplingPlan, percentage: int, every_unit: bool, rules: dict[int, int]
+    *, verifier, percentage: int, every_unit: bool, rules: dict[int, int]
 ) -> SamplingPlan:
-    """Change the plan and its assessors' own percentages (the assessors not in
-    `rules` follow the plan's percentage again)."""
+    """Set the verifier's plan and its assessors' own percentages (the assessors not
+    in `rules` follow the plan's percentage again)."""
+    plan, _created = SamplingPlan.objects.select_for_update().get_or_create(verifier=verifier)
     plan.percentage = percentage
     plan.every_unit = every_unit
     plan.updated_at = timezone.now()

@@ -90,7 +90,9 @@ class SamplingPlan(models.Model):
 
     def percentages(self) -> dict[int, int]:
         """The percentage of each assessor the rules name (by id); the others get
-        the plan's own."""
+        the plan's own. A plan not saved yet has none."""
+        if self.pk is None:
+            return {}
         return {rule.assessor_id: rule.percentage for rule in self.rules.all()}
 
     @staticmethod

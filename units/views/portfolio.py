@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import signoff
 from ..access import (
     assessor_required,
-    candidate_ids,
     candidate_required,
     get_portfolio_candidate,
     get_portfolio_unit,
@@ -28,6 +27,7 @@ from ..access_log import log_view
 from ..errors import DomainError
 from ..forms import ConfirmUnitForm, ExportForm, PortfolioSearchForm, validated
 from ..models import Enrolment, PortfolioGrant, UnitSignOff
+from ..models.work import candidate_ids
 from ..portfolio import unit_records
 from ..progress import build_grid
 from ..security import client_ip

@@ -36,14 +36,19 @@ def sample(request):
     plan = sampling.plan_of(request.user)
     rows, too_many = sampling.period_decisions(request.user, start, end)
     drawn = sampling.propose(rows, plan)
-    people_ids = {r.assessor_id for r in rows} | {r.candidate_id for r in rows}
-    people = (
+    assessor_ids = {r.assessor_id for r in rows}
+    candidate_ids = {r.candidate_id for r in rows}
+    people = list(
         get_user_model()
-        .objects.filter(pk__in=people_ids)
+        .objects.filter(pk__in=assessor_ids | candidate_ids)
         .order_by("first_name", "last_name", "username")
     )
-    units = Unit.objects.filter(pk__in=drawn.units)
-    form = SampleFilterForm(request.GET or None, people=people, units=units)
+    form = SampleFilterForm(
+        request.GET or None,
+        assessors=[person for person in people if person.pk in assessor_ids],
+        candidates=[person for person in people if person.pk in candidate_ids],
+        units=Unit.objects.filter(pk__in=drawn.units).only("pk", "code", "title"),
+    )
     listed = [
         row
         for row in reversed(rows)  # newest first
@@ -89,7 +94,7 @@ def plan(request):
     form = SamplingPlanForm(request.POST or None, assessors=assessors, plan=current)
     if request.method == "POST" and form.is_valid():
         sampling.plan_update(
-            plan=current,
+            verifier=request.user,
             percentage=form.cleaned_data["percentage"],
             every_unit=form.cleaned_data["every_unit"],
             rules=form.rules(),

@@ -1,4 +1,5 @@
-"""Anonymise everyone whose retention period is over, and delete expired exports.
+"""Anonymise everyone whose retention period is over; delete expired exports and
+old delivered notifications.
 
 Run it daily (cron, or a systemd timer): a person deactivated DATA_RETENTION_DAYS
 ago or more is anonymised (units.retention), one transaction each. With --dry-run
@@ -33,3 +34,5 @@ class Command(BaseCommand):
             return
         pruned = retention.prune_exports()
         self.stdout.write(f"{pruned} expired export{'' if pruned == 1 else 's'} deleted.")
+        emails = retention.prune_notifications()
+        self.stdout.write(f"{emails} delivered notification{'' if emails == 1 else 's'} deleted.")
