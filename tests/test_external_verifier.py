@@ -180,3 +180,17 @@ def test_the_portfolio_pages_take_the_same_queries(
             assert client.get(portfolio(people["alice"])).status_code == 200
         with django_assert_max_num_queries(16):
             assert client.get(unit_page(people["alice"], unit)).status_code == 200
+
+
+def test_a_draft_never_submitted_stays_the_candidates_alone(client, people):
+    unit = make_unit("Y2", criteria=2)
+    services.draft_save(
+        candidate=people["alice"], criterion=unit.criteria.get(code="1.2"),
+        text="A secret draft.", base_version=0,
+    )  # fmt: skip
+    for person in ("carol", "tom"):
+        client.force_login(people[person])
+        grid = client.get(portfolio(people["alice"])).content.decode()
+        assert "status-draft" not in grid
+        page = client.get(unit_page(people["alice"], unit)).content.decode()
+        assert "A secret draft." not in page and "status-draft" not in page

@@ -378,7 +378,7 @@ def interface_text(page: str, tag: str) -> str:
 
 
 # Names that stay as they are in every language.
-KEPT = {"NVQ", "Ofqual", "Markdown", "LO"}
+KEPT = {"NVQ", "Ofqual", "Markdown", "LO", "PDF", "ZIP", "JSON"}
 ENGLISH_WORDS = {
     "the", "and", "your", "you", "answer", "answers", "save", "saved", "submit", "criterion",
     "criteria", "sign", "review", "draft", "words", "with", "this", "have", "are", "from",
@@ -442,7 +442,18 @@ def pages_for(answer):
             reverse("units:home"),
             reverse("units:queue"),
             reverse("units:review", args=[answer.pk]),
+            reverse("units:portfolios"),
+            reverse("units:portfolio", args=[answer.candidate_id]),
+            reverse("units:portfolio_unit", args=[answer.candidate_id, unit]),
+            reverse("units:exports"),
+            reverse("units:personal_data"),
         ],
+        "grace": [
+            reverse("units:sample"),
+            reverse("units:sampling_plan"),
+            reverse("units:sample_decision", args=[answer.decisions.get().pk]),
+        ],
+        "tom": [reverse("units:portfolios")],
     }
 
 

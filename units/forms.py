@@ -265,8 +265,15 @@ class PeriodForm(forms.Form):
             raise forms.ValidationError(_("The period must start before it ends."))
         return data
 
-    def period(self, default: tuple) -> tuple:
+    def __init__(self, *args, default: tuple, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown filled in, so the page says which period it is drawn from.
+        self.fields["date_from"].initial, self.fields["date_to"].initial = default
+        self.default = default
+
+    def period(self, default: tuple | None = None) -> tuple:
         """The chosen period, the default filling in what is not chosen (or invalid)."""
+        default = default or self.default
         if not self.is_bound or not self.is_valid():
             return default
         start = self.cleaned_data["date_from"] or default[0]

@@ -76,8 +76,9 @@ class UnitRecord:
 def unit_records(candidate, units, *, for_candidate: bool = False) -> list[UnitRecord]:
     """The records of `units` (in their order) for the candidate.
 
-    for_candidate: the candidate's own copy, with the assessor's comments once a
-    decision is made, as their feedback shows them (units.feedback)."""
+    for_candidate: the candidate's own copy: their drafts too, and the assessor's
+    comments once a decision is made, as their feedback shows them (units.feedback).
+    Anyone else reads what was submitted, and every comment on it."""
     units = list(units)
     records = {unit.pk: UnitRecord(unit=unit) for unit in units}
     by_criterion: dict[int, CriterionRecord] = {}
@@ -87,10 +88,13 @@ def unit_records(candidate, units, *, for_candidate: bool = False) -> list[UnitR
         by_criterion[criterion.pk] = record
     for enrolment in Enrolment.objects.filter(candidate=candidate, unit__in=units):
         records[enrolment.unit_id].enrolled_at = enrolment.enrolled_at
-    answers_filter = {"candidate": candidate, "learning_outcome__unit__in": units}
+    answers = Answer.objects.filter(candidate=candidate, learning_outcome__unit__in=units)
+    if not for_candidate:
+        # A draft never submitted is the candidate's alone.
+        answers = answers.exclude(submitted_at=None)
     answers = {
         answer.pk: answer
-        for answer in Answer.objects.filter(**answers_filter).defer("text")
+        for answer in answers.defer("text")
         if answer.learning_outcome_id in by_criterion
     }
     by_answer = {}

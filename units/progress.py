@@ -65,16 +65,19 @@ class Cell:
     answer_id: int | None = None
 
 
-def build_grid(candidate, units) -> UnitProgress:
+def build_grid(candidate, units, *, submitted_only: bool = False) -> UnitProgress:
     """Set unit.cells (one per criterion, in order) and unit.progress; return the totals.
 
     units must come with_criteria_count() and with their criteria prefetched. One query.
+    submitted_only: for the candidate's readers, to whom a draft never submitted is
+    the candidate's alone (it shows as not started).
     """
+    answers = Answer.objects.for_candidate(candidate)
+    if submitted_only:
+        answers = answers.exclude(submitted_at=None)
     answers = {
         answer.learning_outcome_id: answer
-        for answer in Answer.objects.for_candidate(candidate).only(
-            "id", "learning_outcome_id", "status", "updated_at"
-        )
+        for answer in answers.only("id", "learning_outcome_id", "status", "updated_at")
     }
     totals = UnitProgress(total=0)
     for unit in units:

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from post_office.models import Email
 
 from .errors import TransitionNotAllowed
@@ -78,7 +79,7 @@ def person_reactivate(*, person) -> None:
     anonymised person cannot come back."""
     profile = Profile.objects.filter(user=person).first()
     if profile is not None and profile.anonymised_at is not None:
-        raise TransitionNotAllowed("An anonymised person cannot be reactivated.")
+        raise TransitionNotAllowed(_("An anonymised person cannot be reactivated."))
     get_user_model().objects.filter(pk=person.pk).update(is_active=True)
     Profile.objects.filter(user=person).update(deactivated_at=None)
     person.is_active = True
@@ -133,7 +134,7 @@ def person_anonymise(*, person, at=None) -> None:
     at = at or timezone.now()
     if not past_retention(at).filter(pk=person.pk).exists():
         raise TransitionNotAllowed(
-            "Only a deactivated person whose retention period is over is anonymised."
+            _("Only a deactivated person whose retention period is over is anonymised.")
         )
     first_name, last_name = _pseudonym(person)
     old_username, old_email = person.username, person.email

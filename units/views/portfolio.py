@@ -90,7 +90,7 @@ def portfolio(request, pk):
         .prefetch_related("criteria")
         .order_by("code")
     )
-    totals = build_grid(candidate, units)
+    totals = build_grid(candidate, units, submitted_only=True)
     standing = {
         s.unit_id: s
         for s in UnitSignOff.objects.active().filter(candidate=candidate, unit__in=units)

@@ -31,8 +31,8 @@ PAGE_SIZE = 25
 @verifier_required
 @require_safe
 def sample(request):
-    period_form = PeriodForm(request.GET or None)
-    start, end = period_form.period(sampling.default_period())
+    period_form = PeriodForm(request.GET or None, default=sampling.default_period())
+    start, end = period_form.period()
     plan = sampling.plan_of(request.user)
     rows, too_many = sampling.period_decisions(request.user, start, end)
     drawn = sampling.propose(rows, plan)
