@@ -227,6 +227,9 @@ NOTIFICATION_KEEP_DAYS = env_int("NOTIFICATION_KEEP_DAYS", 90)
 # period longer than that is asked to be narrowed, so the page stays fast).
 SAMPLING_MAX_DECISIONS = env_int("SAMPLING_MAX_DECISIONS", 20_000)
 
+# Messages are drawn as Bootstrap alerts: an error as its "danger" (it has no "error").
+MESSAGE_TAGS = {40: "danger"}  # django.contrib.messages.ERROR
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "units:home"
 LOGOUT_REDIRECT_URL = "units:home"

@@ -372,6 +372,7 @@ class SamplingPlanForm(forms.Form):
         label=gettext_lazy("Percentage of each assessor's decisions"),
         min_value=0,
         max_value=100,
+        # xgettext:no-python-format
         help_text=gettext_lazy("Rounded up: 10% of 3 decisions is 1."),
         widget=forms.NumberInput(attrs={"class": "form-control", "min": 0, "max": 100}),
     )

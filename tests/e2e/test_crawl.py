@@ -315,7 +315,7 @@ def provoked_pages(role):
     return pages
 
 
-@pytest.mark.parametrize("role", ["anonymous", "mina", "amara", "admin"])
+@pytest.mark.parametrize("role", ["anonymous", "mina", "amara", "admin", "grace", "tom"])
 def test_every_page_a_role_can_reach_fits_works_and_is_accessible(site, open_page, role):
     if role == "amara":
         more_waiting_answers()
