@@ -2,6 +2,7 @@
 and (for a time, what they are granted) external verifiers; unit sign-off."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from ..access import (
     get_portfolio_unit,
     get_unit,
     is_assessor,
+    is_external_verifier,
     is_internal_verifier,
     portfolio_candidates,
     portfolio_reader_required,
@@ -51,31 +53,47 @@ def portfolios(request):
                 | Q(last_name__icontains=word)
                 | Q(username__icontains=word)
             )
-    people = people.annotate(
-        units_enrolled=Count(
-            "enrolments",
-            filter=Q(enrolments__unit__published_at__isnull=False),
-            distinct=True,
-        ),
-        units_complete=Count(
-            "unit_sign_offs",
-            filter=Q(unit_sign_offs__withdrawn_at=None, unit_sign_offs__confirmed_at__isnull=False),
-            distinct=True,
-        ),
-    )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    grants = (
-        PortfolioGrant.objects.active()
-        .filter(verifier=request.user)
-        .select_related("candidate", "unit")
-        .order_by("expires_at")
+    # Counted for the page's people only: counting for every candidate of a large
+    # centre would cost more than the rest of the page.
+    counts = (
+        get_user_model()
+        .objects.filter(pk__in=[person.pk for person in page])
+        .annotate(
+            units_enrolled=Count(
+                "enrolments",
+                filter=Q(enrolments__unit__published_at__isnull=False),
+                distinct=True,
+            ),
+            units_complete=Count(
+                "unit_sign_offs",
+                filter=Q(
+                    unit_sign_offs__withdrawn_at=None, unit_sign_offs__confirmed_at__isnull=False
+                ),
+                distinct=True,
+            ),
+        )
+        .values_list("pk", "units_enrolled", "units_complete")
     )
+    by_person = {pk: (enrolled, complete) for pk, enrolled, complete in counts}
+    for person in page:
+        person.units_enrolled, person.units_complete = by_person.get(person.pk, (0, 0))
+    grants = []
+    if is_external_verifier(request.user):
+        grants = (
+            PortfolioGrant.objects.active()
+            .filter(verifier=request.user)
+            .select_related("candidate", "unit")
+            .order_by("expires_at")
+        )
     ready = []
-    if is_assessor(request.user):
-        ready = Enrolment.objects.ready_to_sign_off()
-        if not request.user.is_superuser:
-            ready = ready.filter(candidate_id__in=candidate_ids(request.user))
-        ready = list(ready[:READY_LISTED])
+    if is_assessor(request.user) and not request.user.is_superuser:
+        # An assessor's own candidates (an admin's would be the whole centre's).
+        ready = list(
+            Enrolment.objects.ready_to_sign_off().filter(
+                candidate_id__in=candidate_ids(request.user)
+            )[:READY_LISTED]
+        )
     context = {"form": form, "page": page, "grants": grants, "ready": ready}
     return render(request, "portfolio/list.html", context)
 

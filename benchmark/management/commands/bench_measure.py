@@ -4,7 +4,7 @@ import json
 import statistics
 import time
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.template.backends.django import Template as DjangoTemplate
@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from units.access import owner_token
-from units.models import Answer
+from units.models import Answer, Profile
+from units.roles import INTERNAL_VERIFIER, ensure_roles
 
 FLOOR = "floor (Fortunes)"
 SIGNED_IN_FLOOR = "signed-in floor (Fortunes, signed in)"
@@ -65,7 +66,8 @@ class Split:
 
 
 def key_objects():
-    """The same people and objects at every scale: the first candidate and assessor."""
+    """The same people and objects at every scale: the first candidate and assessor,
+    and an internal verifier (made here when the data predates the role)."""
     candidate = User.objects.get(username="candidate0")
     assessor = User.objects.get(username="assessor0")
     answer = (
@@ -74,11 +76,16 @@ def key_objects():
         .order_by("id")
         .first()
     )
-    return candidate, assessor, answer
+    ensure_roles()
+    verifier, _created = User.objects.get_or_create(username="verifier0")
+    verifier.groups.add(Group.objects.get(name=INTERNAL_VERIFIER))
+    Profile.objects.get_or_create(user=verifier)
+    return candidate, assessor, answer, verifier
 
 
-def pages(candidate, assessor, answer):
+def pages(candidate, assessor, answer, verifier):
     criterion = answer.learning_outcome
+    portfolio = {"pk": candidate.pk}
     at = {"unit": criterion.unit.slug, "code": criterion.code}
     search = reverse("units:search")
     return [
@@ -93,6 +100,15 @@ def pages(candidate, assessor, answer):
         ("progress grid", candidate, reverse("units:progress")),
         ("assessor queue", assessor, reverse("units:queue")),
         ("review", assessor, reverse("units:review", kwargs={"pk": answer.pk})),
+        # Quality assurance: the internal verifier's sample of the last 90 days, and a
+        # candidate's portfolio as their assessor reads it (each view logged).
+        ("sampling", verifier, reverse("units:sample")),
+        ("portfolio", assessor, reverse("units:portfolio", kwargs=portfolio)),
+        (
+            "portfolio unit",
+            assessor,
+            reverse("units:portfolio_unit", kwargs={**portfolio, "unit": criterion.unit.slug}),
+        ),
         # Search: common words (the generated text is made of 60), as each role.
         ("search (candidate)", candidate, search + "?q=complaint+procedure"),
         ("search (assessor)", assessor, search + "?q=customer+feedback"),
@@ -107,10 +123,10 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=200)
 
     def handle(self, *args, **options):
-        candidate, assessor, answer = key_objects()
+        candidate, assessor, answer, verifier = key_objects()
         results = {}
         clients = {}
-        for name, user, url in pages(candidate, assessor, answer):
+        for name, user, url in pages(candidate, assessor, answer, verifier):
             client = clients.setdefault(user.pk if user else None, Client())
             if user:
                 client.force_login(user)
