@@ -40,7 +40,8 @@ test: install
 
 # Retake the README's screenshots (docs/screenshots/) from a real browser run.
 screenshots: install
-	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_keyboard_and_screens.py tests/e2e/test_languages.py
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_keyboard_and_screens.py tests/e2e/test_languages.py \
+		tests/e2e/test_quality.py
 
 # Performance on PostgreSQL (not part of make test): see docs/benchmarks.md.
 # BENCH_ARGS, e.g. "--scale 10", "--fresh", "--rounds 5" (the floor and each page

@@ -355,7 +355,11 @@ def get_decision_for_verification(user, pk: int):
 
     return get_object_or_404(
         Decision.objects.sampleable_by(user).select_related(
-            "assessor", "revision", "answer__candidate", "answer__learning_outcome__unit"
+            "assessor",
+            "revision",
+            "answer__candidate",
+            "answer__learning_outcome__unit",
+            "verification__verifier",
         ),
         pk=pk,
     )

@@ -11,6 +11,7 @@ from post_office.admin import requeue as post_office_requeue
 from post_office.models import STATUS, Attachment, Email, EmailTemplate, Log
 
 from . import admin_documents, admin_enrolments, admin_imports, admin_records
+from .admin_common import ReadOnlyAdmin
 from .models import (
     Answer,
     Assignment,
@@ -172,19 +173,6 @@ class UnitIntroductionAdmin(admin.ModelAdmin):
     list_filter = ["language", "unit"]
     list_select_related = ["unit"]
     search_fields = ["body"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence for a qualification: visible to admins, changed only through the app."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AuditEntryInline(admin.TabularInline):

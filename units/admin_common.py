@@ -1,6 +1,7 @@
 """What the admin's own pages (importing fixtures, turning study guides into drafts,
 uploading enrolments) share: their template context and their permission check."""
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
 from .models import Unit
@@ -21,3 +22,16 @@ def require(request, permissions) -> None:
     """403 unless the signed-in person has every one of `permissions`."""
     if not request.user.has_perms(permissions):
         raise PermissionDenied
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence for a qualification: visible to admins, changed only through the app."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

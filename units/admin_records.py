@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from . import retention
+from .admin_common import ReadOnlyAdmin
 from .errors import DomainError
 from .models import (
     Enrolment,
@@ -39,20 +40,6 @@ from .models import (
     Verification,
 )
 from .roles import EXTERNAL_VERIFIER
-
-
-class ReadOnly(admin.ModelAdmin):
-    """A record: readable by those allowed, changed only through the app."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- External verifiers' access -------------------------------------------------------
 
@@ -146,7 +133,7 @@ class PortfolioGrantAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecordAccess)
-class RecordAccessAdmin(ReadOnly):
+class RecordAccessAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "reader", "person", "unit", "what", "ip_address"]
     list_filter = ["kind"]
     list_select_related = ["reader", "person", "unit"]
@@ -155,7 +142,7 @@ class RecordAccessAdmin(ReadOnly):
 
 
 @admin.register(PortfolioExport)
-class PortfolioExportAdmin(ReadOnly):
+class PortfolioExportAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at", "requested_by", "person", "unit", "kind", "file_format", "status",
         "size", "finished_at", "downloaded_at", "expires_at",
@@ -181,7 +168,7 @@ class SignOffEventInline(admin.TabularInline):
 
 
 @admin.register(UnitSignOff)
-class UnitSignOffAdmin(ReadOnly):
+class UnitSignOffAdmin(ReadOnlyAdmin):
     list_display = [
         "candidate", "unit", "assessor", "signed_at", "confirmed_at",
         "countersigned_by", "countersigned_at", "withdrawn_at",
@@ -192,7 +179,7 @@ class UnitSignOffAdmin(ReadOnly):
 
 
 @admin.register(Verification)
-class VerificationAdmin(ReadOnly):
+class VerificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "verifier", "verdict", "decision", "reopened", "acknowledged_at"]
     list_filter = ["verdict", "reopened"]
     list_select_related = [
@@ -219,9 +206,12 @@ def data_protection_status(person) -> str:
     if profile is not None and profile.anonymised_at:
         return _("Anonymised on %(date)s.") % {"date": _date(profile.anonymised_at)}
     if person.is_active:
-        return _("Active. Deactivating starts the retention period of %(days)s days.") % {
-            "days": retention.retention_period().days
-        }
+        days = retention.retention_period().days
+        return ngettext(
+            "Active. Deactivating starts the retention period of %(days)s day.",
+            "Active. Deactivating starts the retention period of %(days)s days.",
+            days,
+        ) % {"days": days}
     ends = retention.retention_ends(profile)
     if ends is None:
         return _("Deactivated; when is not recorded.")

@@ -95,7 +95,8 @@ def export_request(
         reader=requested_by,
         person=person,
         unit=unit,
-        what=f"{export.get_kind_display()} ({export.get_file_format_display()}) #{export.pk}",
+        # Codes, not words: the log reads the same whoever asked, in whatever language.
+        what=f"export #{export.pk}: {export.kind}, {export.file_format}",
         ip_address=ip,
         created_at=now,
     )

@@ -8,9 +8,7 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -22,21 +20,11 @@ from units.models import Answer, LearningOutcome, PortfolioGrant, UnitSignOff, V
 
 from .conftest import SCREENSHOTS, assert_accessible, sign_in
 from .test_admin_content import admin_sign_in
+from .test_languages import shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WIDE, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
-
-
-def shot(page, name):
-    """At 1366 and 390 px: into docs/screenshots with UPDATE_SCREENSHOTS=1, else a temp dir."""
-    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else None
-    folder = folder or Path(tempfile.gettempdir()) / "nvq-screens"
-    folder.mkdir(parents=True, exist_ok=True)
-    for width, viewport in (("1366", WIDE), ("390", PHONE)):
-        page.set_viewport_size(viewport)
-        page.screenshot(path=folder / f"{name}-{width}.png", full_page=True)
-    page.set_viewport_size(WIDE)
+WIDE = {"width": 1366, "height": 900}
 
 
 def test_the_internal_verifier_disagrees_and_the_assessor_reads_it(site, open_page):
@@ -53,7 +41,9 @@ def test_the_internal_verifier_disagrees_and_the_assessor_reads_it(site, open_pa
     expect(grace.locator(".revision-text")).to_contain_text("partners such as the police")
     assert_accessible(grace)
     grace.check("input[name=verdict][value=disagree]")
-    grace.fill("textarea[name=reason]", "The answer lists partners but not how residents are involved.")
+    grace.fill(
+        "textarea[name=reason]", "The answer lists partners but not how residents are involved."
+    )
     grace.fill("textarea[name=feedback]", "Ask for **one example** of involving residents.")
     grace.check("input[name=reopen]")
     shot(grace, "quality-decision")
@@ -62,7 +52,10 @@ def test_the_internal_verifier_disagrees_and_the_assessor_reads_it(site, open_pa
     expect(grace.locator(".verification")).to_contain_text("Disagree")
     verification = Verification.objects.get()
     assert verification.reopened
-    assert Answer.objects.get(candidate__username="mina", learning_outcome__code="3.1").status == "needs_revision"
+    assert (
+        Answer.objects.get(candidate__username="mina", learning_outcome__code="3.1").status
+        == "needs_revision"
+    )
 
     amara = open_page(viewport=WIDE)
     sign_in(amara, site, "amara")
@@ -124,7 +117,9 @@ def test_a_unit_is_signed_off_confirmed_and_countersigned(site, open_page):
     unit.locator("input[name=declaration]").check()
     unit.get_by_role("button", name="Confirm unit F3").click()
     expect(jelena.locator(".alert-success")).to_contain_text("Unit F3 is complete")
-    expect(jelena.locator("section", has=jelena.locator("h2", has_text="F3"))).to_contain_text("Complete")
+    expect(jelena.locator("section", has=jelena.locator("h2", has_text="F3"))).to_contain_text(
+        "Complete"
+    )
     assert_accessible(jelena)
 
     grace = open_page(viewport=WIDE)
@@ -166,9 +161,8 @@ def test_an_admin_exports_minas_portfolio_and_the_pdf_reads(site, open_page, tmp
         link.click()
     path = tmp_path / "portfolio.pdf"
     download.value.save_as(path)
-    text = subprocess.run(  # noqa: S603
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True  # noqa: S607
-    ).stdout
+    command = ["pdftotext", "-layout", str(path), "-"]  # noqa: S607 - poppler from PATH
+    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     flat = " ".join(text.split())
     assert "Portfolio of Mina Park" in flat
     assert "partners such as the police, the fire service and the health service" in flat
@@ -188,7 +182,9 @@ def test_the_external_verifier_reads_what_is_granted_until_it_ends(site, open_pa
     tom = open_page(viewport=WIDE)
     sign_in(tom, site, "tom")
     tom.click("nav >> text=Portfolios")
-    expect(tom.locator("section", has_text="Your access as external verifier")).to_contain_text("Mina Park")
+    expect(tom.locator("section", has_text="Your access as external verifier")).to_contain_text(
+        "Mina Park"
+    )
     tom.get_by_role("link", name=re.compile("Open.*Mina")).click()
     tom.locator("h2 a", has_text="F3").click()
     expect(tom.locator("#criterion-3\\.1")).to_contain_text("partners such as the police")
@@ -197,7 +193,8 @@ def test_the_external_verifier_reads_what_is_granted_until_it_ends(site, open_pa
     shot(tom, "quality-external")
     url = tom.url
     PortfolioGrant.objects.update(
-        starts_at=timezone.now() - timedelta(days=2), expires_at=timezone.now() - timedelta(minutes=1)
+        starts_at=timezone.now() - timedelta(days=2),
+        expires_at=timezone.now() - timedelta(minutes=1),
     )
     response = tom.goto(url)
     assert response.status == 404

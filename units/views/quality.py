@@ -61,8 +61,6 @@ def sample(request):
     people_by_id = {person.pk: person for person in people}
     for share in drawn.shares:
         share.assessor = people_by_id.get(share.assessor_id)
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "period_form": period_form,
         "form": form,
@@ -73,7 +71,6 @@ def sample(request):
         "too_many": too_many,
         "page": page,
         "items": [(decisions[row.id], drawn.state_of(row)) for row in page if row.id in decisions],
-        "query": query.urlencode(),
     }
     return render(request, "quality/sample.html", context)
 
@@ -107,14 +104,19 @@ def plan(request):
 
 def _decision_page(request, decision, *, form=None, status=200):
     answer = decision.answer
-    comments = list(answer.comments.select_related("author", "revision"))
+    # The revisions' numbers only: their texts are not shown but the one decided on.
+    comments = list(answer.comments.select_related("author", "revision").defer("revision__text"))
     on_revision = [c for c in comments if c.revision_id == decision.revision_id and c.quote]
     for number, comment in enumerate(comments, 1):
         comment.number = number
     passages = [
         (c.quote_start, c.quote_end, c.number) for c in on_revision if c.quote_start is not None
     ]
-    others = list(answer.decisions.select_related("assessor", "revision").exclude(pk=decision.pk))
+    others = list(
+        answer.decisions.select_related("assessor", "revision")
+        .defer("revision__text")
+        .exclude(pk=decision.pk)
+    )
     standing = max([decision, *others], key=lambda d: (d.created_at, d.pk))
     existing = getattr(decision, "verification", None)
     context = {
@@ -125,7 +127,9 @@ def _decision_page(request, decision, *, form=None, status=200):
         "highlighted": highlight(decision.revision.text, passages),
         "comments": comments,
         "other_decisions": others,
-        "history": list(answer.audit_entries.select_related("actor", "revision")),
+        "history": list(
+            answer.audit_entries.select_related("actor", "revision").defer("revision__text")
+        ),
         "verification": existing,
         "form": form or VerdictForm(),
         "can_reopen": existing is None
