@@ -300,3 +300,28 @@ def test_expired_exports_are_deleted_by_apply_retention(people):
     call_command("apply_retention", verbosity=0)
     assert not PortfolioExport.objects.filter(pk=old.pk).exists()
     assert Answer.objects.count() == 0  # nothing else touched
+
+
+def test_a_whole_portfolio_export_ends_when_any_unit_in_it_is_no_longer_readable(
+    client, people, portfolio
+):
+    """Tom exports Alice's whole portfolio under a grant on every unit; the grant is
+    narrowed to one unit: the file, which holds both, is no longer his."""
+    other = make_unit("P9", criteria=1)
+    client.force_login(people["tom"])
+    ask(client, people["alice"])
+    export = made(PortfolioExport.objects.get())
+    assert sorted(export.unit_ids) == sorted([portfolio.pk, other.pk])
+    url = reverse("units:download_export", kwargs={"pk": export.pk})
+    assert client.get(url).status_code == 200
+    PortfolioGrant.objects.update(unit=other)
+    assert client.get(url).status_code == 404
+
+
+def test_an_export_past_its_keeping_is_neither_listed_nor_served(client, people, portfolio):
+    client.force_login(people["carol"])
+    ask(client, people["alice"], portfolio)
+    export = made(PortfolioExport.objects.get())
+    PortfolioExport.objects.update(expires_at=timezone.now())
+    assert client.get(reverse("units:download_export", kwargs={"pk": export.pk})).status_code == 404
+    assert export.file_name not in client.get(reverse("units:exports")).content.decode()

@@ -178,7 +178,7 @@ def test_the_portfolio_pages_take_the_same_queries(
             assert client.get(reverse("units:portfolios")).status_code == 200
         with django_assert_max_num_queries(8):
             assert client.get(portfolio(people["alice"])).status_code == 200
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(10):
             assert client.get(unit_page(people["alice"], unit)).status_code == 200
 
 
@@ -194,3 +194,45 @@ def test_a_draft_never_submitted_stays_the_candidates_alone(client, people):
         assert "status-draft" not in grid
         page = client.get(unit_page(people["alice"], unit)).content.decode()
         assert "A secret draft." not in page and "status-draft" not in page
+
+
+def test_a_grant_once_given_keeps_who_whose_and_from_when(client, people, units):
+    first, second = units
+    grant = PortfolioGrant.objects.get()
+    client.force_login(people["admin"])
+    change = reverse("admin:units_portfoliogrant_change", args=[grant.pk])
+    later = timezone.localtime() + timedelta(days=30)
+    response = client.post(
+        change,
+        {
+            "verifier": people["dave"].pk,
+            "candidate": people["bob"].pk,
+            "unit": second.pk,
+            "expires_at_0": later.strftime("%Y-%m-%d"),
+            "expires_at_1": "09:00:00",
+            "note": "Extended",
+        },
+    )
+    assert response.status_code == 302
+    grant.refresh_from_db()
+    assert (grant.verifier, grant.candidate, grant.unit) == (people["tom"], people["alice"], None)
+    assert grant.expires_at.date() == later.date() and grant.note == "Extended"
+
+
+def test_the_admin_group_reads_sign_offs_with_their_history(client, people, units):
+    from units import signoff
+    from units.roles import ADMIN
+
+    from .conftest import make_user
+
+    first, _second = units
+    signoff.unit_sign_off(candidate=people["alice"], unit=first, assessor=people["carol"])
+    staff = make_user("ada", ADMIN, is_staff=True)
+    client.force_login(staff)
+    from units.models import UnitSignOff
+
+    page = client.get(
+        reverse("admin:units_unitsignoff_change", args=[UnitSignOff.objects.get().pk])
+    )
+    assert page.status_code == 200
+    assert "Signed off by the assessor" in page.content.decode()

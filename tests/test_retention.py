@@ -332,3 +332,27 @@ def test_sign_offs_keep_the_candidate_row_after_anonymising(people):
     past_the_period(people["alice"])
     retention.person_anonymise(person=people["alice"])
     assert UnitSignOff.objects.get().candidate_id == people["alice"].pk
+
+
+def test_one_person_who_cannot_be_anonymised_leaves_the_others_done(people, record, capsys):
+    for person in (people["alice"], people["bob"]):
+        retention.person_deactivate(person=person)
+        past_the_period(person)
+    # A real fault: the pseudonym's username is taken, so saving Alice fails.
+    User.objects.create_user(username=f"former-{people['alice'].pk}")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="1 could not be anonymised"):
+        call_command("apply_retention")
+    assert "alice: could not be anonymised" in capsys.readouterr().err
+    assert User.objects.get(pk=people["alice"].pk).username == "alice"
+    assert Answer.objects.filter(candidate=people["alice"]).exclude(text=retention.REMOVED).exists()
+    assert User.objects.get(pk=people["bob"].pk).username == f"former-{people['bob'].pk}"
+
+
+def test_the_logs_allow_only_addresses_and_notes_to_be_redacted(people, record):
+    with pytest.raises(TypeError):
+        AuditEntry.objects.filter(actor=people["alice"]).redact(action="accept")
+    with pytest.raises(TypeError):
+        AuditEntry.objects.filter(actor=people["alice"]).update(note="")
+    assert AuditEntry.objects.filter(actor=people["alice"]).redact(ip_address=None) >= 1

@@ -41,7 +41,7 @@ def unit_page(person, unit):
 def test_not_before_every_criterion_is_accepted(people):
     unit = make_unit("U8", criteria=3)
     accept_all(people["alice"], unit, people["carol"], but=("1.3",))
-    with pytest.raises(TransitionNotAllowed, match="1 still to go"):
+    with pytest.raises(TransitionNotAllowed, match="1 is still to go"):
         signoff.unit_sign_off(candidate=people["alice"], unit=unit, assessor=people["carol"])
     assert not UnitSignOff.objects.exists()
 
@@ -207,3 +207,51 @@ def test_two_sign_offs_at_once_make_one(people):
         thread.join()
     assert sorted(outcomes) == ["refused", "signed"]
     assert UnitSignOff.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
+@pytest.mark.django_db(transaction=True)
+def test_a_sign_off_and_a_reopening_at_once_never_leave_a_sign_off_over_a_reopened_criterion(
+    people,
+):
+    from django.db import connections
+
+    unit = make_unit("U5", criteria=3)
+    accept_all(people["alice"], unit, people["carol"])
+    answer = Answer.objects.get(candidate=people["alice"], learning_outcome__code="1.2")
+    barrier = threading.Barrier(2)
+
+    def sign():
+        barrier.wait()
+        try:
+            signoff.unit_sign_off(candidate=people["alice"], unit=unit, assessor=people["carol"])
+        except TransitionNotAllowed:
+            pass
+        finally:
+            connections.close_all()
+
+    def reopen():
+        barrier.wait()
+        try:
+            fresh = Answer.objects.get(pk=answer.pk)
+            services.answer_reopen(answer=fresh, by=people["carol"], reason="Once more.")
+        finally:
+            connections.close_all()
+
+    for _ in range(5):
+        threads = [threading.Thread(target=sign), threading.Thread(target=reopen)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert Answer.objects.get(pk=answer.pk).status == "needs_revision"
+        assert not UnitSignOff.objects.active().exists(), (
+            "a sign-off stands over a reopened criterion"
+        )
+        # Accepted again for the next round.
+        services.draft_submit(
+            candidate=people["alice"], criterion=answer.learning_outcome, text="Again.",
+            base_version=Answer.objects.get(pk=answer.pk).version, declaration=True,
+        )  # fmt: skip
+        services.answer_accept(answer=Answer.objects.get(pk=answer.pk), assessor=people["carol"])
+        barrier.reset()

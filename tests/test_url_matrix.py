@@ -166,6 +166,7 @@ def world(people, criterion):
         requested_by=people["carol"], person=people["alice"], kind="portfolio",
         file_format="pdf", status="ready", file_name="portfolio.pdf", content=b"%PDF-1.7",
         size=8, language="en-gb", expires_at=timezone.now() + timedelta(days=7),
+        unit_ids=[criterion.unit.pk],
     )  # fmt: skip
     return {
         "answer": answer,

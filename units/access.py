@@ -348,6 +348,22 @@ def get_portfolio_unit(user, candidate, slug: str) -> Unit:
     return get_object_or_404(portfolio_units(user, candidate), slug=slug)
 
 
+def get_portfolio_enrolment(user, candidate_pk: int, slug: str) -> Enrolment:
+    """A unit of a candidate's portfolio, with the candidate, in one query: the unit's
+    own access check says whether the person may read it (see portfolio_units), and
+    assessed_by_reader whether they are the candidate's assessor (who signs it off)."""
+    from .models import Assignment
+
+    assessor = Assignment.objects.filter(assessor=user, candidate=OuterRef("candidate"))
+    return get_object_or_404(
+        Enrolment.objects.select_related("candidate", "unit")
+        .filter(unit__in=portfolio_units(user, candidate_pk))
+        .annotate(assessed_by_reader=Exists(assessor)),
+        candidate_id=candidate_pk,
+        unit__slug=slug,
+    )
+
+
 def get_decision_for_verification(user, pk: int):
     """A decision an internal verifier may sample: another assessor's accept or return
     on an answer that counts (a published unit its candidate is enrolled on)."""
@@ -380,15 +396,20 @@ def get_own_export(user, pk: int):
     from .models import PortfolioExport
 
     export = get_object_or_404(
-        PortfolioExport.objects.for_requester(user).select_related("person", "unit"), pk=pk
+        PortfolioExport.objects.for_requester(user).kept().select_related("person", "unit"),
+        pk=pk,
     )
-    if export.kind == PortfolioExport.Kind.PORTFOLIO:
-        units = portfolio_units(user, export.person)
-        readable = units.filter(pk=export.unit_id) if export.unit_id else units
-        if not (
-            readable.exists() and portfolio_candidates(user).filter(pk=export.person_id).exists()
-        ):
+    if export.kind == PortfolioExport.Kind.PERSONAL_DATA:
+        if export.person_id != user.pk:
+            raise Http404("Personal data goes to its person only.")
+    elif export.content is not None:
+        # Every unit the file holds, still readable: a grant narrowed since takes the
+        # whole file with it.
+        held = set(export.unit_ids) | ({export.unit_id} if export.unit_id else set())
+        readable = set(
+            portfolio_units(user, export.person).filter(pk__in=held).values_list("pk", flat=True)
+        )
+        candidate = portfolio_candidates(user).filter(pk=export.person_id)
+        if not (held and held <= readable and candidate.exists()):
             raise Http404("This export is no longer yours to read.")
-    elif export.person_id != user.pk:
-        raise Http404("Personal data goes to its person only.")
     return export

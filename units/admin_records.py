@@ -52,16 +52,20 @@ class GrantForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         people = get_user_model().objects.filter(is_active=True).order_by("username")
-        self.fields["verifier"].queryset = people.filter(groups__name=EXTERNAL_VERIFIER)
-        self.fields["verifier"].help_text = _("People in the External verifier group.")
-        self.fields["candidate"].queryset = people.filter(
-            pk__in=Enrolment.objects.values("candidate_id")
-        )
-        self.fields["candidate"].help_text = _("People enrolled on at least one unit.")
+        if "verifier" in self.fields:  # read-only once the grant is given
+            self.fields["verifier"].queryset = people.filter(groups__name=EXTERNAL_VERIFIER)
+            self.fields["verifier"].help_text = _("People in the External verifier group.")
+        if "candidate" in self.fields:
+            self.fields["candidate"].queryset = people.filter(
+                pk__in=Enrolment.objects.values("candidate_id")
+            )
+            self.fields["candidate"].help_text = _("People enrolled on at least one unit.")
 
     def clean(self):
         data = super().clean()
-        starts, expires = data.get("starts_at"), data.get("expires_at")
+        # A grant being changed keeps its start (read-only then).
+        starts = data.get("starts_at", self.instance.starts_at if self.instance.pk else None)
+        expires = data.get("expires_at")
         if starts and expires and expires <= starts:
             raise ValidationError(_("The access must end after it starts."))
         candidate, unit = data.get("candidate"), data.get("unit")
@@ -113,8 +117,13 @@ class PortfolioGrantAdmin(admin.ModelAdmin):
     list_filter = [ActiveGrantFilter]
     list_select_related = ["verifier", "candidate", "unit"]
     search_fields = ["verifier__username", "candidate__username", "candidate__last_name", "note"]
-    readonly_fields = ["granted_by", "created_at"]
     actions = [end_grants]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["granted_by", "created_at"]
+        # Given is given: who, whose and from when stay as granted; the end can move.
+        return ["verifier", "candidate", "unit", "starts_at", "granted_by", "created_at"]
 
     @admin.display(boolean=True, description=gettext_lazy("in force"))
     def in_force(self, grant):

@@ -119,7 +119,7 @@ def build(export_id: int) -> None:
     )
     try:
         with translation.override(export.language):
-            name, content = _make(export)
+            name, content, unit_ids = _make(export)
     except Exception as error:
         logger.exception("Export %s failed", export_id)
         export.status = Status.FAILED
@@ -132,25 +132,29 @@ def build(export_id: int) -> None:
         export.content = content
         export.size = len(content)
         export.sha256 = hashlib.sha256(content).hexdigest()
+        export.unit_ids = unit_ids
         export.finished_at = timezone.now()
         export.save(
-            update_fields=["status", "file_name", "content", "size", "sha256", "finished_at"]
-        )
+            update_fields=[
+                "status", "file_name", "content", "size", "sha256", "unit_ids", "finished_at"
+            ]
+        )  # fmt: skip
     notifications.notify_export_ready(export)
 
 
-def _make(export: PortfolioExport) -> tuple[str, bytes]:
-    """The file's name and bytes."""
+def _make(export: PortfolioExport) -> tuple[str, bytes, list[int]]:
+    """The file's name and bytes, and the ids of the units it holds."""
     stamp = timezone.localdate(export.created_at).isoformat()
     who = slugify(export.person.username) or str(export.person.pk)
     if export.kind == Kind.PERSONAL_DATA:
         data, html = personal_data.collect(export.person, exported_by=export.requested_by)
         base = f"personal-data-{who}-{stamp}"
-        return f"{base}.zip", _zip(base, data, html)
+        return f"{base}.zip", _zip(base, data, html), []
     units = portfolio_units(export.requested_by, export.person).order_by("code")
     if export.unit_id:
         units = units.filter(pk=export.unit_id)
     records = unit_records(export.person, units)
+    unit_ids = [record.unit.pk for record in records]
     data = portfolio_data(export.person, records, exported_by=export.requested_by)
     html = render_to_string(
         "exports/portfolio.html",
@@ -167,8 +171,8 @@ def _make(export: PortfolioExport) -> tuple[str, bytes]:
     base = f"portfolio-{who}" + (f"-{slugify(export.unit.code)}" if export.unit_id else "")
     base += f"-{stamp}"
     if export.file_format == Format.PDF:
-        return f"{base}.pdf", pdf(html)
-    return f"{base}.zip", _zip(base, data, html)
+        return f"{base}.pdf", pdf(html), unit_ids
+    return f"{base}.zip", _zip(base, data, html), unit_ids
 
 
 def _zip(base: str, data: dict, html: str) -> bytes:

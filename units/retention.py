@@ -24,6 +24,7 @@ verdicts) is part of that other person's record, which has a retention period of
 its own: it stays, signed by the pseudonym. See docs/security.md.
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -40,6 +41,7 @@ from .models import (
     Comment,
     Decision,
     PortfolioExport,
+    PortfolioGrant,
     Profile,
     RecordAccess,
     Revision,
@@ -49,6 +51,8 @@ from .models import (
     Verification,
 )
 from .roles import ASSESSOR, CANDIDATE, EXTERNAL_VERIFIER, INTERNAL_VERIFIER
+
+logger = logging.getLogger(__name__)
 
 # What replaces text a person wrote, once they are anonymised. Stored, so it reads the
 # same in an export made years later; English, as the answers it replaces were.
@@ -163,8 +167,10 @@ def _remove_their_text(person) -> None:
     # A revision is frozen for everyone else; this is the one sanctioned change.
     Revision.objects.filter(answer__candidate=person).update(text=REMOVED)
     Comment.objects.filter(author=person, answer__candidate=person).update(body=REMOVED)
-    # Passages of their answers, quoted in comments.
-    Comment.objects.filter(answer__candidate=person).exclude(quote="").update(quote=REMOVED)
+    # Passages of their answers, quoted in comments: the marker, and where it stands.
+    Comment.objects.filter(answer__candidate=person).exclude(quote="").update(
+        quote=REMOVED, quote_start=0, quote_end=len(REMOVED)
+    )
     AuditEntry.objects.filter(actor=person, answer__candidate=person).exclude(note="").redact(
         note=REMOVED
     )
@@ -193,6 +199,8 @@ def _remove_copies(person, username: str, email: str) -> None:
     SearchEntry.objects.filter(owner=person).delete()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username=username).delete()
+    # What a grant to read their portfolio was for may name them.
+    PortfolioGrant.objects.filter(candidate=person).update(note="")
     if email:
         wanted = email.lower()
         sent_to_them = [
@@ -203,16 +211,25 @@ def _remove_copies(person, username: str, email: str) -> None:
         Email.objects.filter(pk__in=sent_to_them).delete()
 
 
-def apply_retention(*, dry_run: bool = False, at=None) -> list[tuple[str, object]]:
-    """Anonymise everyone past the retention period, one transaction each (one
-    failure leaves the others done). Returns their usernames as they were, with the
-    day each was deactivated."""
-    people = list(past_retention(at).select_related("profile"))
-    found = [(person.username, person.profile.deactivated_at) for person in people]
-    if not dry_run:
-        for person in people:
+def apply_retention(*, dry_run: bool = False, at=None) -> tuple[list, list]:
+    """Anonymise everyone past the retention period, one transaction each: one
+    failure is logged and leaves the others done. Returns (username, deactivated
+    at) as they were, of those anonymised (or, with dry_run, to be), and of those
+    that failed."""
+    done, failed = [], []
+    for person in past_retention(at).select_related("profile"):
+        found = (person.username, person.profile.deactivated_at)
+        if dry_run:
+            done.append(found)
+            continue
+        try:
             person_anonymise(person=person, at=at)
-    return found
+        except Exception:
+            logger.exception("Anonymising %s failed", found[0])
+            failed.append(found)
+        else:
+            done.append(found)
+    return done, failed
 
 
 def prune_exports(at=None) -> int:

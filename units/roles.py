@@ -56,7 +56,13 @@ ROLE_PERMISSIONS = {
     + [("units", f"{action}_portfoliogrant") for action in ("add", "change", "view")]
     + [
         ("units", f"view_{model}")
-        for model in ("recordaccess", "portfolioexport", "unitsignoff", "verification")
+        for model in (
+            "recordaccess",
+            "portfolioexport",
+            "unitsignoff",
+            "signoffevent",
+            "verification",
+        )
     ]
     + [("units", "export_portfolio")]
     # Imports in the browser: upload (add), confirm or discard (change), the log (view).

@@ -13,7 +13,8 @@ proposal is the same on every visit, and not simply the oldest or newest work.
 
 The proposal is drawn from a period's decisions read as plain tuples in one query,
 at most settings.SAMPLING_MAX_DECISIONS of them (a longer period is asked to be
-narrowed); the page's filters then only choose which of them to list.
+narrowed: counted first, on the decisions' own index); the page's filters then only
+choose which of them to list.
 """
 
 import heapq
@@ -94,6 +95,12 @@ def period_decisions(verifier, start: date, end: date) -> tuple[list[Sampled], b
     there were more than a proposal is drawn from (then the list is empty)."""
     since, until = _bounds(start, end)
     limit = settings.SAMPLING_MAX_DECISIONS
+    # Counted first on the decisions' own index, at most limit + 1 of them: a period
+    # of 400,000 decisions is told to be narrowed in milliseconds, where joining them
+    # all took 0.4 s (benchmark scale 1).
+    in_period = Decision.objects.assessments().filter(created_at__gte=since, created_at__lt=until)
+    if in_period.order_by()[: limit + 1].count() > limit:
+        return [], True
     values = list(
         Decision.objects.sampleable_by(verifier)
         .filter(created_at__gte=since, created_at__lt=until)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import notifications
 from .errors import Invalid, TransitionNotAllowed
@@ -27,14 +28,22 @@ from .models import (
 Kind = SignOffEvent.Kind
 
 
-def criteria_left(candidate, unit: Unit) -> int:
+def criteria_left(candidate, unit: Unit, *, lock: bool = False) -> int:
     """How many of the unit's criteria are not yet accepted for the candidate (a unit
-    without criteria has one left: there is nothing to sign off)."""
+    without criteria has one left: there is nothing to sign off).
+
+    lock: hold the accepted answers' rows until the transaction ends. A criterion
+    being reopened at the same moment (its row locked by the reopening's UPDATE) is
+    then waited for and counted as it ends up; one reopened after waits for the
+    sign-off, and withdraws it."""
     criteria = LearningOutcome.objects.filter(unit=unit).count()
     accepted = Answer.objects.filter(
         candidate=candidate, learning_outcome__unit=unit, status=Answer.Status.ACCEPTED
-    ).count()
-    return criteria - accepted if criteria else 1
+    )
+    if lock:
+        accepted = accepted.select_for_update(of=("self",)).order_by()
+    count = len(accepted.values_list("pk", flat=True))
+    return criteria - count if criteria else 1
 
 
 def ready_to_sign_off(candidate, unit: Unit) -> bool:
@@ -57,7 +66,8 @@ def _event(sign_off, kind, actor, *, ip=None, note="", answer=None, at=None) -> 
 def _standing(candidate, unit, *, lock=False) -> UnitSignOff | None:
     sign_offs = UnitSignOff.objects.active().filter(candidate=candidate, unit=unit)
     if lock:
-        sign_offs = sign_offs.select_for_update()
+        # Only the sign-off's row: not its unit's, which every other candidate shares.
+        sign_offs = sign_offs.select_for_update(of=("self",)).order_by("pk")
     return sign_offs.first()
 
 
@@ -71,8 +81,9 @@ def unit_sign_off(*, candidate, unit: Unit, assessor, ip: str | None = None) -> 
     # Two sign-offs of one unit (two assessors, two tabs) queue on the enrolment's
     # row; the second then finds the first's sign-off.
     enrolment = (
-        Enrolment.objects.select_for_update()
+        Enrolment.objects.select_for_update(of=("self",))
         .filter(candidate=candidate, unit=unit, unit__published_at__isnull=False)
+        .order_by("pk")
         .first()
     )
     if enrolment is None:
@@ -87,12 +98,15 @@ def unit_sign_off(*, candidate, unit: Unit, assessor, ip: str | None = None) -> 
         raise TransitionNotAllowed(
             _("This unit was already signed off on %(date)s.") % {"date": _date(standing.signed_at)}
         )
-    left = criteria_left(candidate, unit)
+    left = criteria_left(candidate, unit, lock=True)
     if left > 0:
         raise TransitionNotAllowed(
-            _(
+            ngettext(
                 "Every criterion of the unit must be accepted before it is signed off: "
-                "%(count)s still to go."
+                "%(count)s is still to go.",
+                "Every criterion of the unit must be accepted before it is signed off: "
+                "%(count)s are still to go.",
+                left,
             )
             % {"count": left}
         )

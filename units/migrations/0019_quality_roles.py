@@ -1,9 +1,10 @@
-"""The internal and external verifier roles, the Admin group's new permissions, and
-the retention clock of people already deactivated (it starts now: when they were
-deactivated was not recorded)."""
+"""The internal and external verifier roles, the Admin group's new permissions, the
+retention clock of people already deactivated (it starts now: when they were
+deactivated was not recorded), and everyone's cached roles read afresh."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
+from django.db.models import F
 from django.utils import timezone
 
 from units.roles import ensure_roles
@@ -13,7 +14,13 @@ ADDED = {
     "Admin": [("units", f"{action}_portfoliogrant") for action in ("add", "change", "view")]
     + [
         ("units", f"view_{model}")
-        for model in ("recordaccess", "portfolioexport", "unitsignoff", "verification")
+        for model in (
+            "recordaccess",
+            "portfolioexport",
+            "unitsignoff",
+            "signoffevent",
+            "verification",
+        )
     ]
     + [("units", "export_portfolio")],
     "Internal verifier": [
@@ -38,6 +45,9 @@ def add_roles(apps, schema_editor):
     now = timezone.now()
     for user in User.objects.filter(is_active=False):
         Profile.objects.update_or_create(user=user, defaults={"deactivated_at": now})
+    # Roles cached before this release know neither the new permissions nor the Admin
+    # group's new grants (historical models send no signal): read them afresh.
+    Profile.objects.update(roles_version=F("roles_version") + 1)
 
 
 def remove_roles(apps, schema_editor):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .content import Unit
-from .review import Decision
+from .review import REDACTABLE, Decision
 
 CREATED_AT = gettext_lazy("created at")
 IP_ADDRESS = gettext_lazy("IP address")
@@ -22,8 +22,11 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise TypeError("This log is append-only.")
 
     def redact(self, **fields):
-        """The one change a log allows: a person's free text and addresses replaced
-        once their retention period is over (units.retention). Rows stay."""
+        """The one change the log allows: a person's free text and addresses replaced
+        once their retention period is over (units.retention). Rows stay, and nothing
+        else of them can change this way."""
+        if not set(fields) <= REDACTABLE:
+            raise TypeError(f"Only {sorted(REDACTABLE)} are redacted.")
         return super().update(**fields)
 
     def delete(self):

@@ -169,6 +169,10 @@ class PortfolioExportQuerySet(models.QuerySet):
     def expired(self, at=None):
         return self.filter(expires_at__lte=at or timezone.now())
 
+    def kept(self, at=None):
+        """Not yet past their EXPORT_KEEP_DAYS (apply_retention deletes the others)."""
+        return self.filter(expires_at__gt=at or timezone.now())
+
 
 class PortfolioExport(models.Model):
     """A file made by the worker: a candidate's portfolio (or one unit of it) as a PDF,
@@ -229,8 +233,10 @@ class PortfolioExport(models.Model):
     started_at = models.DateTimeField(gettext_lazy("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(gettext_lazy("finished at"), null=True, blank=True)
     expires_at = models.DateTimeField(gettext_lazy("deleted after"))
-    # First downloaded: until then, a ready export is announced on the person's home page.
     downloaded_at = models.DateTimeField(gettext_lazy("downloaded at"), null=True, blank=True)
+    # The units the file holds (ids), written with it: a download needs the person to
+    # read every one of them still, not merely some unit of the candidate.
+    unit_ids = models.JSONField(gettext_lazy("units held"), default=list, editable=False)
 
     objects = PortfolioExportQuerySet.as_manager()
 

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from .work import Action, Answer, Revision
 
 ANSWER = gettext_lazy("answer")
+# What units.retention may replace in a log's rows: free text and addresses.
+REDACTABLE = frozenset({"note", "ip_address"})
 REVISION = gettext_lazy("revision")
 CREATED_AT = gettext_lazy("created at")
 IP_ADDRESS = gettext_lazy("IP address")
@@ -142,7 +144,10 @@ class AuditEntryQuerySet(models.QuerySet):
 
     def redact(self, **fields):
         """The one change the log allows: a person's free text and addresses replaced
-        once their retention period is over (units.retention). Rows stay."""
+        once their retention period is over (units.retention). Rows stay, and nothing
+        else of them can change this way."""
+        if not set(fields) <= REDACTABLE:
+            raise TypeError(f"Only {sorted(REDACTABLE)} are redacted.")
         return super().update(**fields)
 
     def delete(self):

@@ -34,6 +34,7 @@ LISTED = 50
 def _listed(user):
     return list(
         PortfolioExport.objects.for_requester(user)
+        .kept()
         .without_content()
         .select_related("person", "unit")[:LISTED]
     )

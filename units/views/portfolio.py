@@ -15,6 +15,7 @@ from ..access import (
     assessor_required,
     candidate_required,
     get_portfolio_candidate,
+    get_portfolio_enrolment,
     get_portfolio_unit,
     get_unit,
     is_assessor,
@@ -111,7 +112,9 @@ def portfolio(request, pk):
     totals = build_grid(candidate, units, submitted_only=True)
     standing = {
         s.unit_id: s
-        for s in UnitSignOff.objects.active().filter(candidate=candidate, unit__in=units)
+        for s in UnitSignOff.objects.active()
+        .filter(candidate=candidate, unit__in=units)
+        .select_related("assessor", "countersigned_by")
     }
     for unit in units:
         unit.sign_off = standing.get(unit.pk)
@@ -125,11 +128,13 @@ def portfolio(request, pk):
     return render(request, "portfolio/candidate.html", context)
 
 
-def _unit_page(request, candidate, unit, *, status=200, confirm_error=None):
+def _unit_page(request, candidate, unit, *, status=200, confirm_error=None, own_assessor=None):
     (record,) = unit_records(candidate, [unit])
     standing = record.standing
     user = request.user
-    own_assessor = is_assessor(user) and (user.is_superuser or candidate.pk in candidate_ids(user))
+    if own_assessor is None:
+        own_assessor = candidate.pk in candidate_ids(user)
+    own_assessor = is_assessor(user) and (user.is_superuser or own_assessor)
     context = {
         "candidate": candidate,
         "unit": unit,
@@ -149,10 +154,13 @@ def _unit_page(request, candidate, unit, *, status=200, confirm_error=None):
 @portfolio_reader_required
 @require_safe
 def portfolio_unit(request, pk, unit):
-    candidate = get_portfolio_candidate(request.user, pk)
-    found = get_portfolio_unit(request.user, candidate, unit)
-    log_view(request, person=candidate, unit=found)
-    return _unit_page(request, candidate, found)
+    enrolment = get_portfolio_enrolment(request.user, pk, unit)
+    found = enrolment.unit
+    found.enrolled_at = enrolment.enrolled_at
+    log_view(request, person=enrolment.candidate, unit=found)
+    return _unit_page(
+        request, enrolment.candidate, found, own_assessor=enrolment.assessed_by_reader
+    )
 
 
 def _sign_off_step(request, pk, unit, service, message, **kwargs):
@@ -160,6 +168,7 @@ def _sign_off_step(request, pk, unit, service, message, **kwargs):
     found = get_portfolio_unit(request.user, candidate, unit)
 
     def page(exc: DomainError):
+        log_view(request, person=candidate, unit=found)  # the page shows the records again
         return _unit_page(request, candidate, found, status=exc.status, confirm_error=str(exc))
 
     try:

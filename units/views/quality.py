@@ -156,6 +156,7 @@ def verdict(request, pk):
 
     def page(exc: DomainError):
         form.add_error(None, str(exc))
+        log_view(request, person=found.answer.candidate, unit=found.answer.learning_outcome.unit)
         return _decision_page(request, found, form=form, status=exc.status)
 
     try:

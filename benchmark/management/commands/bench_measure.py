@@ -10,9 +10,10 @@ from django.db import connection
 from django.template.backends.django import Template as DjangoTemplate
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from units.access import owner_token
-from units.models import Answer, Profile
+from units.models import Answer, Decision, Profile
 from units.roles import INTERNAL_VERIFIER, ensure_roles
 
 FLOOR = "floor (Fortunes)"
@@ -83,6 +84,12 @@ def key_objects():
     return candidate, assessor, answer, verifier
 
 
+def last_day() -> str:
+    """The period of the generated data's last day, as the sampling page's query."""
+    day = timezone.localdate(Decision.objects.latest("created_at").created_at).isoformat()
+    return f"date_from={day}&date_to={day}"
+
+
 def pages(candidate, assessor, answer, verifier):
     criterion = answer.learning_outcome
     portfolio = {"pk": candidate.pk}
@@ -103,6 +110,8 @@ def pages(candidate, assessor, answer, verifier):
         # Quality assurance: the internal verifier's sample of the last 90 days, and a
         # candidate's portfolio as their assessor reads it (each view logged).
         ("sampling", verifier, reverse("units:sample")),
+        # A day's decisions, each listed: the whole proposal drawn and a page of rows.
+        ("sampling (a day)", verifier, reverse("units:sample") + f"?{last_day()}&show=all"),
         ("portfolio", assessor, reverse("units:portfolio", kwargs=portfolio)),
         (
             "portfolio unit",
