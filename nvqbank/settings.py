@@ -225,7 +225,7 @@ DATA_RETENTION_DAYS = env_int("DATA_RETENTION_DAYS", 3 * 365)
 NOTIFICATION_KEEP_DAYS = env_int("NOTIFICATION_KEEP_DAYS", 90)
 # The internal verifier's sample is proposed from at most this many decisions (a
 # period longer than that is asked to be narrowed, so the page stays fast).
-SAMPLING_MAX_DECISIONS = env_int("SAMPLING_MAX_DECISIONS", 10_000)
+SAMPLING_MAX_DECISIONS = env_int("SAMPLING_MAX_DECISIONS", 5_000)
 
 # Messages are drawn as Bootstrap alerts: an error as its "danger" (it has no "error").
 MESSAGE_TAGS = {40: "danger"}  # django.contrib.messages.ERROR

@@ -183,6 +183,11 @@ def test_the_page_lists_the_sample_and_filters_it(people, centre, client):
     items = by_unit.context["items"]
     assert len(items) == 4 and {d.answer.learning_outcome.code for d, _s in items} == {"1.2"}
     assert all(d.answer.learning_outcome.unit_id == unit.pk for d, _s in items)
+    by_name = client.get(reverse("units:sample"), {"candidate": "CAND1", "show": "all"})
+    assert {d.answer.candidate.username for d, _s in by_name.context["items"]} == {"cand1"}
+    assert by_name.context["page"].paginator.count == 10
+    nobody = client.get(reverse("units:sample"), {"candidate": "zz", "show": "all"})
+    assert nobody.context["items"] == []
     returned = client.get(reverse("units:sample"), {"outcome": "needs_revision", "show": "all"})
     assert returned.context["items"] == []
     bad = client.get(reverse("units:sample"), {"criterion": "three", "show": "all"})

@@ -307,11 +307,13 @@ class SampleFilterForm(forms.Form):
         required=False,
         widget=TaggedSelect(lambda value: SampleFilterForm.PEOPLE, attrs=SELECT),
     )
-    candidate = forms.TypedChoiceField(
+    # Typed, not chosen: a period may hold thousands of candidates.
+    candidate = forms.CharField(
         label=gettext_lazy("Candidate"),
-        coerce=int,
         required=False,
-        widget=TaggedSelect(lambda value: SampleFilterForm.PEOPLE, attrs=SELECT),
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control", "dir": "auto"}),
+        help_text=gettext_lazy("A name or username, or part of one."),
     )
     unit = forms.TypedChoiceField(
         label=gettext_lazy("Unit"),
@@ -334,35 +336,48 @@ class SampleFilterForm(forms.Form):
         widget=Select(attrs=SELECT),
     )
 
-    def __init__(self, *args, assessors, candidates, units, **kwargs):
-        """The choices are the period's own people and units (lists, read once)."""
+    def __init__(self, *args, assessors, units, **kwargs):
+        """The choices are the period's own assessors and units (lists, read once)."""
         super().__init__(*args, **kwargs)
-
-        def named(people):
-            return [(person.pk, person.get_full_name() or person.username) for person in people]
-
-        self.fields["assessor"].choices = [("", gettext("All assessors")), *named(assessors)]
-        self.fields["candidate"].choices = [("", gettext("All candidates")), *named(candidates)]
+        self.fields["assessor"].choices = [("", gettext("All assessors"))] + [
+            (person.pk, person.get_full_name() or person.username) for person in assessors
+        ]
         self.fields["unit"].choices = [("", gettext("All units"))] + [
             (unit.pk, f"{unit.code} {unit.title}") for unit in units
         ]
 
-    def keeps(self, row, state: str) -> bool:
-        """Whether a decision of the period (units.sampling.Sampled) is listed."""
+    def candidate_words(self) -> list[str]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return (data.get("candidate") or "").split()[:4]
+
+    def row_filter(self, candidates: set[int] | None):
+        """A test of whether a decision of the period (units.sampling.Sampled, in a
+        state) is listed; candidates: the ids the candidate filter matched, if used.
+        Built once: it runs for every decision of the period."""
         data = self.cleaned_data if self.is_valid() else {}
         show = data.get("show") or "sample"
-        if show == "sample" and state == "not_sampled":
-            return False
-        if show in ("proposed", "verified") and state != show:
-            return False
-        checks = [
-            ("assessor", row.assessor_id),
-            ("candidate", row.candidate_id),
-            ("unit", row.unit_id),
-            ("criterion", row.criterion_code),
-            ("outcome", row.outcome),
-        ]
-        return all(not data.get(name) or value == data[name] for name, value in checks)
+        states = {
+            "sample": {"proposed", "verified"},
+            "proposed": {"proposed"},
+            "verified": {"verified"},
+        }.get(show)
+        wanted = {
+            name: data[name]
+            for name in ("assessor", "unit", "criterion", "outcome")
+            if data.get(name)
+        }
+        fields = {"assessor": "assessor_id", "unit": "unit_id", "criterion": "criterion_code"}
+
+        def keeps(row, state: str) -> bool:
+            if states is not None and state not in states:
+                return False
+            if candidates is not None and row.candidate_id not in candidates:
+                return False
+            return all(
+                getattr(row, fields.get(name, name)) == value for name, value in wanted.items()
+            )
+
+        return keeps
 
 
 class SamplingPlanForm(forms.Form):

@@ -4,6 +4,7 @@ verdict; and the assessor's acknowledgement of the feedback."""
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +27,8 @@ from ..text import highlight
 from .common import attempt, refusal, throttle
 
 PAGE_SIZE = 25
+# The candidate filter matches at most this many people (a word as short as "a").
+MATCHED_CANDIDATES = 5_000
 
 
 @verifier_required
@@ -36,29 +39,23 @@ def sample(request):
     plan = sampling.plan_of(request.user)
     rows, too_many = sampling.period_decisions(request.user, start, end)
     drawn = sampling.propose(rows, plan)
-    assessor_ids = {r.assessor_id for r in rows}
-    candidate_ids = {r.candidate_id for r in rows}
-    people = list(
+    assessors = list(
         get_user_model()
-        .objects.filter(pk__in=assessor_ids | candidate_ids)
+        .objects.filter(pk__in={row.assessor_id for row in rows})
         .order_by("first_name", "last_name", "username")
     )
     form = SampleFilterForm(
         request.GET or None,
-        assessors=[person for person in people if person.pk in assessor_ids],
-        candidates=[person for person in people if person.pk in candidate_ids],
+        assessors=assessors,
         units=Unit.objects.filter(pk__in=drawn.units).only("pk", "code", "title"),
     )
-    listed = [
-        row
-        for row in reversed(rows)  # newest first
-        if form.keeps(row, drawn.state_of(row))
-    ]
+    keeps = form.row_filter(_matching_candidates(form.candidate_words()))
+    listed = [row for row in reversed(rows) if keeps(row, drawn.state_of(row))]  # newest first
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     decisions = Decision.objects.select_related(
         "assessor", "answer__candidate", "answer__learning_outcome__unit", "verification"
     ).in_bulk([row.id for row in page])
-    people_by_id = {person.pk: person for person in people}
+    people_by_id = {person.pk: person for person in assessors}
     for share in drawn.shares:
         share.assessor = people_by_id.get(share.assessor_id)
     context = {
@@ -73,6 +70,20 @@ def sample(request):
         "items": [(decisions[row.id], drawn.state_of(row)) for row in page if row.id in decisions],
     }
     return render(request, "quality/sample.html", context)
+
+
+def _matching_candidates(words: list[str]) -> set[int] | None:
+    """The ids of the people whose name or username holds every word (None: no filter)."""
+    if not words:
+        return None
+    people = get_user_model().objects.all()
+    for word in words:
+        people = people.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(username__icontains=word)
+        )
+    return set(people.values_list("pk", flat=True)[:MATCHED_CANDIDATES])
 
 
 def _assessors():
