@@ -303,6 +303,19 @@ NEXT_STEPS: dict[str, str] = {
         "and the comment and decision forms. Next: keep the drawn history as for the "
         "drafting page."
     ),
+    "sampling (a day)": (
+        "the period's decisions read as tuples (a join with a hash of every enrolment for "
+        "the enrolment check), the proposal drawn in Python, and the shares table with a "
+        "row for each assessor; bounded by SAMPLING_MAX_DECISIONS. Next: the enrolment "
+        "checked per decision through its index (as AnswerQuerySet.enrolled(few=True)), "
+        "and the period's tuples kept in the cache under the newest decision's id."
+    ),
+    "portfolio unit": (
+        "a whole record: each criterion's revision, decisions, comments and history, a "
+        "date and a translated sentence for each entry, and the access log's row. Next: "
+        "keep the drawn record under the answers' versions and the unit's sign-offs, as "
+        "the model-answer panel is kept under the unit's content version."
+    ),
     "search (candidate)": _SEARCH_NEXT,
     "search (assessor)": _SEARCH_NEXT,
     "search (phrase)": _SEARCH_NEXT,
