@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import notifications, personal_data
+from . import notifications
 from .access import portfolio_units
 from .errors import TransitionNotAllowed
 from .languages import interface_tag
@@ -147,6 +147,8 @@ def _make(export: PortfolioExport) -> tuple[str, bytes, list[int]]:
     stamp = timezone.localdate(export.created_at).isoformat()
     who = slugify(export.person.username) or str(export.person.pk)
     if export.kind == Kind.PERSONAL_DATA:
+        from . import personal_data  # which reads the JSON helpers below
+
         data, html = personal_data.collect(export.person, exported_by=export.requested_by)
         base = f"personal-data-{who}-{stamp}"
         return f"{base}.zip", _zip(base, data, html), []
@@ -203,7 +205,7 @@ def pdf(html: str) -> bytes:
 # --- The JSON ------------------------------------------------------------------
 
 
-def _when(moment) -> str | None:
+def when(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
@@ -220,12 +222,12 @@ def _verification(decision) -> dict | None:
     return {
         "verdict": verification.verdict,
         "by": person_ref(verification.verifier),
-        "at": _when(verification.created_at),
+        "at": when(verification.created_at),
         "reason": verification.reason,
         "action": verification.action,
         "feedback": verification.feedback,
         "reopened_the_answer": verification.reopened,
-        "acknowledged_at": _when(verification.acknowledged_at),
+        "acknowledged_at": when(verification.acknowledged_at),
     }
 
 
@@ -238,7 +240,7 @@ def _criterion_data(record) -> dict:
         "status": record.status.value,
         "revision": {
             "number": revision.number,
-            "submitted_at": _when(revision.created_at),
+            "submitted_at": when(revision.created_at),
             "word_count": revision.word_count,
             "accepted": record.is_accepted,
             "language": "en",
@@ -251,7 +253,7 @@ def _criterion_data(record) -> dict:
             {
                 "outcome": decision.outcome,
                 "by": person_ref(decision.assessor),
-                "at": _when(decision.created_at),
+                "at": when(decision.created_at),
                 "revision": decision.revision.number,
                 "reason": decision.reason,
                 "internal_verification": _verification(decision),
@@ -261,7 +263,7 @@ def _criterion_data(record) -> dict:
         "comments": [
             {
                 "by": person_ref(comment.author),
-                "at": _when(comment.created_at),
+                "at": when(comment.created_at),
                 "revision": comment.revision.number,
                 "passage": comment.quote,
                 "body_markdown": comment.body,
@@ -272,7 +274,7 @@ def _criterion_data(record) -> dict:
             {
                 "action": entry.action,
                 "by": person_ref(entry.actor),
-                "at": _when(entry.created_at),
+                "at": when(entry.created_at),
                 "from_status": entry.from_status,
                 "to_status": entry.to_status,
                 "revision": entry.revision.number if entry.revision else None,
@@ -286,16 +288,16 @@ def _criterion_data(record) -> dict:
 def _sign_off_data(sign_off) -> dict:
     return {
         "signed_off_by": person_ref(sign_off.assessor),
-        "signed_off_at": _when(sign_off.signed_at),
-        "confirmed_by_candidate_at": _when(sign_off.confirmed_at),
+        "signed_off_at": when(sign_off.signed_at),
+        "confirmed_by_candidate_at": when(sign_off.confirmed_at),
         "countersigned_by": person_ref(sign_off.countersigned_by),
-        "countersigned_at": _when(sign_off.countersigned_at),
-        "withdrawn_at": _when(sign_off.withdrawn_at),
+        "countersigned_at": when(sign_off.countersigned_at),
+        "withdrawn_at": when(sign_off.withdrawn_at),
         "events": [
             {
                 "kind": event.kind,
                 "by": person_ref(event.actor),
-                "at": _when(event.created_at),
+                "at": when(event.created_at),
                 "criterion": event.answer.learning_outcome.code if event.answer else None,
                 "note": event.note,
             }
@@ -312,7 +314,7 @@ def units_data(records) -> list[dict]:
             "level": record.unit.level,
             "credit": record.unit.credit,
             "ofqual_reference": record.unit.ofqual_ref,
-            "enrolled_at": _when(record.enrolled_at),
+            "enrolled_at": when(record.enrolled_at),
             "complete": record.is_complete,
             "criteria_accepted": record.accepted,
             "criteria": [_criterion_data(criterion) for criterion in record.criteria],
@@ -326,7 +328,7 @@ def portfolio_data(candidate, records, *, exported_by) -> dict:
     return {
         "format": "nvqbank-portfolio",
         "version": 1,
-        "exported_at": _when(timezone.now()),
+        "exported_at": when(timezone.now()),
         "exported_by": person_ref(exported_by),
         "time_zone": settings.TIME_ZONE,
         "candidate": person_ref(candidate),

@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from post_office.models import Email
 
+from .exports import person_ref, units_data
+from .exports import when as _when
 from .languages import interface_tag
 from .models import (
     Answer,
@@ -35,16 +37,6 @@ from .portfolio import unit_records
 from .roles import role_label
 
 
-def _when(moment):
-    return moment.isoformat() if moment else None
-
-
-def _ref(user):
-    from .exports import person_ref
-
-    return person_ref(user)
-
-
 def _criterion(answer) -> dict:
     criterion = answer.learning_outcome
     return {"unit": criterion.unit.code, "criterion": criterion.code}
@@ -52,7 +44,6 @@ def _criterion(answer) -> dict:
 
 def collect(person, *, exported_by) -> tuple[dict, str]:
     """The person's data as a dict (the JSON) and as an HTML document (the PDF)."""
-    from .exports import units_data
     from .models import Unit
 
     profile = Profile.objects.filter(user=person).first()
@@ -91,11 +82,11 @@ def collect(person, *, exported_by) -> tuple[dict, str]:
             for e in Enrolment.objects.filter(candidate=person).select_related("unit")
         ],
         "your_assessors": [
-            _ref(a.assessor)
+            person_ref(a.assessor)
             for a in Assignment.objects.filter(candidate=person).select_related("assessor")
         ],
         "candidates_you_assess": [
-            _ref(a.candidate)
+            person_ref(a.candidate)
             for a in Assignment.objects.filter(assessor=person).select_related("candidate")
         ],
         "portfolio": units_data(records),
@@ -114,7 +105,7 @@ def collect(person, *, exported_by) -> tuple[dict, str]:
         "comments_you_wrote_on_others_answers": [
             {
                 **_criterion(comment.answer),
-                "candidate": _ref(comment.answer.candidate),
+                "candidate": person_ref(comment.answer.candidate),
                 "at": _when(comment.created_at),
                 "passage": comment.quote,
                 "body_markdown": comment.body,
@@ -126,7 +117,7 @@ def collect(person, *, exported_by) -> tuple[dict, str]:
         "decisions_you_made": [
             {
                 **_criterion(decision.answer),
-                "candidate": _ref(decision.answer.candidate),
+                "candidate": person_ref(decision.answer.candidate),
                 "outcome": decision.outcome,
                 "at": _when(decision.created_at),
                 "reason": decision.reason,
@@ -163,7 +154,7 @@ def collect(person, *, exported_by) -> tuple[dict, str]:
         "sign_offs_you_gave": [
             {
                 "unit": s.unit.code,
-                "candidate": _ref(s.candidate),
+                "candidate": person_ref(s.candidate),
                 "signed_off_at": _when(s.signed_at),
                 "withdrawn_at": _when(s.withdrawn_at),
             }
@@ -171,7 +162,7 @@ def collect(person, *, exported_by) -> tuple[dict, str]:
         ],
         "external_verifier_access": [
             {
-                "candidate": _ref(g.candidate),
+                "candidate": person_ref(g.candidate),
                 "unit": g.unit.code if g.unit else None,
                 "from": _when(g.starts_at),
                 "until": _when(g.expires_at),
@@ -230,8 +221,8 @@ def _verification(v) -> dict:
     return {
         **_criterion(v.decision.answer),
         "decision_outcome": v.decision.outcome,
-        "assessor": _ref(v.decision.assessor),
-        "verifier": _ref(v.verifier),
+        "assessor": person_ref(v.decision.assessor),
+        "verifier": person_ref(v.verifier),
         "verdict": v.verdict,
         "at": _when(v.created_at),
         "reason": v.reason,
@@ -243,8 +234,8 @@ def _verification(v) -> dict:
 def _access(a) -> dict:
     return {
         "kind": a.kind,
-        "reader": _ref(a.reader),
-        "person": _ref(a.person),
+        "reader": person_ref(a.reader),
+        "person": person_ref(a.person),
         "unit": a.unit.code if a.unit else None,
         "what": a.what,
         "at": _when(a.created_at),

@@ -11,43 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .content import Unit
-from .review import REDACTABLE, Decision
+from .review import AppendOnly, Decision
 
 CREATED_AT = gettext_lazy("created at")
 IP_ADDRESS = gettext_lazy("IP address")
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("This log is append-only.")
-
-    def redact(self, **fields):
-        """The one change the log allows: a person's free text and addresses replaced
-        once their retention period is over (units.retention). Rows stay, and nothing
-        else of them can change this way."""
-        if not set(fields) <= REDACTABLE:
-            raise TypeError(f"Only {sorted(REDACTABLE)} are redacted.")
-        return super().update(**fields)
-
-    def delete(self):
-        raise TypeError("This log is append-only.")
-
-
-class AppendOnly(models.Model):
-    """Rows of a log: written once, never changed or deleted through the application."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("This log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("This log is append-only.")
 
 
 def percentage_field(verbose_name, **kwargs):

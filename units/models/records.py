@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .content import Unit
-from .quality import AppendOnly
+from .review import AppendOnly
 
 CREATED_AT = gettext_lazy("created at")
 

@@ -138,23 +138,41 @@ class Decision(models.Model):
         return template % {"assessor": self.assessor, "revision": self.revision}
 
 
-class AuditEntryQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("The audit log is append-only.")
 
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
     def redact(self, **fields):
-        """The one change the log allows: a person's free text and addresses replaced
+        """The one change a log allows: a person's free text and addresses replaced
         once their retention period is over (units.retention). Rows stay, and nothing
         else of them can change this way."""
         if not set(fields) <= REDACTABLE:
             raise TypeError(f"Only {sorted(REDACTABLE)} are redacted.")
         return super().update(**fields)
 
-    def delete(self):
+
+class AppendOnly(models.Model):
+    """Rows of a log (the audit, sign-off events, record accesses): written once,
+    never changed or deleted through the application."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnly):
     """One state change of an answer: who, what, when, from which state to which.
 
     Append-only: rows are never changed or deleted through the application.
@@ -192,8 +210,6 @@ class AuditEntry(models.Model):
     ip_address = models.GenericIPAddressField(IP_ADDRESS, null=True, blank=True)
     created_at = models.DateTimeField(CREATED_AT, default=timezone.now)
 
-    objects = AuditEntryQuerySet.as_manager()
-
     class Meta:
         ordering = ["answer_id", "created_at", "id"]
         verbose_name = gettext_lazy("audit entry")
@@ -209,14 +225,6 @@ class AuditEntry(models.Model):
             "from_status": self.get_from_status_display(),
             "to_status": self.get_to_status_display(),
         }
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("The audit log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The audit log is append-only.")
 
     def _sentence_template(self) -> str:
         """What the action reads as in the answer's history: one whole sentence each."""
